@@ -10,6 +10,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kBadSignature: return "bad_signature";
     case ErrorCode::kWrongMessageType: return "wrong_message_type";
     case ErrorCode::kBadLength: return "bad_length";
+    case ErrorCode::kBadValue: return "bad_value";
     case ErrorCode::kAvPairMissingEol: return "av_pair_missing_eol";
     case ErrorCode::kAvPairTruncated: return "av_pair_truncated";
     case ErrorCode::kAvPairBadLength: return "av_pair_bad_length";

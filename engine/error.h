@@ -26,6 +26,7 @@ enum class ErrorCode : uint16_t {
   kBadSignature,            // Signature is not "NTLMSSP\0" (MS-NLMP 2.2.1)
   kWrongMessageType,        // MessageType is not the one expected
   kBadLength,               // a length that the spec fixes has another value
+  kBadValue,                // a field holds a value the spec does not allow
   kAvPairMissingEol,        // AV pair list ends without MsvAvEOL (2.2.2.1)
   kAvPairTruncated,         // an AV pair's AvLen runs past its list
   kAvPairBadLength,         // a fixed-size AV pair with the wrong AvLen (2.2.2.1)
