@@ -73,7 +73,7 @@ TEST(Negotiate_2_2_1_1, OemDomainAndWorkstationLayout) {
   auto wire = EncodeNegotiate(m);
   ASSERT_TRUE(wire.ok());
   EXPECT_EQ(ToHex(*wire),
-            "4e544c4d53535000" "01000000" "07320002"
+            "4e544c4d53535000" "01000000" "03320002"
             "06000600" "28000000"          // DomainNameFields: len 6 at 40
             "08000800" "2e000000"          // WorkstationFields: len 8 at 46
             "0601b11d0000000f"             // VERSION 6.1.7601 rev 15
@@ -226,7 +226,8 @@ TEST(Challenge_2_2_1_2, OddLengthUnicodeTargetName) {
   Bytes b = *wire;
   ASSERT_EQ(b[12], 12);
   b[12] = 11;  // TargetNameLen
-  ExpectError(DecodeChallenge(b), ErrorCode::kOddLengthUtf16, "TargetName", 56);
+  // The offset names the dangling last byte of the 11-byte name at 56.
+  ExpectError(DecodeChallenge(b), ErrorCode::kOddLengthUtf16, "TargetName", 56 + 10);
 }
 
 TEST(Challenge_2_2_1_2, LoneSurrogateInTargetName) {
@@ -309,11 +310,11 @@ TEST(AvPairs_2_2_2_1, StrictAndLenientPolicies) {
       {"half a header", "0100 04", false, ErrorCode::kAvPairTruncated, "TargetInfo[0].AvId", kTi,
        false, ErrorCode::kAvPairTruncated, 0},
       {"odd UTF-16 value", "0200 0300 410042 0000 0000", false, ErrorCode::kOddLengthUtf16,
-       "TargetInfo[0](MsvAvNbDomainName).Value", kTi + 4, false, ErrorCode::kOddLengthUtf16, 0},
+       "TargetInfo[0](MsvAvNbDomainName).Value", kTi + 4 + 2, false, ErrorCode::kOddLengthUtf16, 0},
       {"lone low surrogate", "0300 0200 00dc 0000 0000", false, ErrorCode::kInvalidUtf16,
        "TargetInfo[0](MsvAvDnsComputerName).Value", kTi + 4, false, ErrorCode::kInvalidUtf16, 0},
       {"single host too short", "0800 0800 0800000000000000 0000 0000", false,
-       ErrorCode::kTruncated, "TargetInfo[0](MsvAvSingleHost).Value.Single_Host_Data", kTi + 4,
+       ErrorCode::kTruncated, "TargetInfo[0](MsvAvSingleHost).Value.Single_Host_Data", kTi + 4 + 8,
        false, ErrorCode::kTruncated, 0},
   };
   for (const AvCase& c : cases) {
@@ -467,7 +468,7 @@ TEST(Authenticate_2_2_1_3, Rejections) {
     Bytes b = good;
     ASSERT_EQ(b[36], 8);
     b[36] = 7;
-    ExpectError(DecodeAuthenticate(b), ErrorCode::kOddLengthUtf16, "UserName", 100);
+    ExpectError(DecodeAuthenticate(b), ErrorCode::kOddLengthUtf16, "UserName", 100 + 6);
   }
   {
     SCOPED_TRACE("blob RespType 2");

@@ -1,0 +1,39 @@
+// Conformance notes on decoded messages: rules of [MS-NLMP] that a message breaks but that do
+// not stop it from being decoded (a MUST on the sender, a SHOULD, or flags that contradict the
+// payload). `ntlmh decode` prints them; the probe and `ntlmh explain` build on them.
+#ifndef NTLM_ENGINE_LINT_H_
+#define NTLM_ENGINE_LINT_H_
+
+#include <string>
+#include <vector>
+
+#include "engine/messages.h"
+
+namespace ntlm {
+
+enum class Severity : uint8_t {
+  kMust,    // breaks a MUST (or MUST NOT)
+  kShould,  // breaks a SHOULD
+  kInfo,    // worth knowing: weak or legacy choice
+};
+
+struct LintNote {
+  Severity severity;
+  std::string rule;   // "MS-NLMP 2.2.1.2"
+  std::string field;  // "NegotiateFlags"
+  std::string text;   // one sentence
+};
+
+const char* SeverityName(Severity s);  // "MUST", "SHOULD", "INFO"
+
+std::vector<LintNote> LintNegotiate(const NegotiateMessage& m);
+std::vector<LintNote> LintChallenge(const ChallengeMessage& m);
+std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m);
+
+// How the client answered, from the responses' shapes ([MS-NLMP] 3.3): "NTLMv2", "NTLMv1",
+// "NTLMv1-ESS" (NTLM2 session response), "LM", "anonymous", or "unknown".
+std::string ResponseKind(const AuthenticateMessage& m);
+
+}  // namespace ntlm
+
+#endif  // NTLM_ENGINE_LINT_H_
