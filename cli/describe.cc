@@ -344,8 +344,48 @@ std::string Scalar(const Json& v) {
 
 void Render(const Json& j, int indent, std::string* out);
 
-void RenderKey(const std::string& key, const Json& v, int indent, std::string* out) {
+// The spec's field names for the text view ([MS-NLMP] 2.2.1); JSON keeps snake_case.
+std::string DisplayName(const std::string& key) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"flags", "NegotiateFlags"},
+      {"domain", "DomainName"},
+      {"workstation", "Workstation"},
+      {"version", "Version"},
+      {"target_name", "TargetName"},
+      {"server_challenge", "ServerChallenge"},
+      {"reserved", "Reserved"},
+      {"target_info", "TargetInfo"},
+      {"pairs", "AvPairs"},
+      {"lm_response", "LmChallengeResponse"},
+      {"nt_response", "NtChallengeResponse"},
+      {"ntlmv2", "NTLMv2_RESPONSE"},
+      {"nt_proof_str", "NTProofStr"},
+      {"resp_type", "RespType"},
+      {"hi_resp_type", "HiRespType"},
+      {"timestamp", "TimeStamp"},
+      {"filetime", "TimeStamp (FILETIME)"},
+      {"client_challenge", "ChallengeFromClient"},
+      {"av_pairs", "AvPairs"},
+      {"trailer", "After MsvAvEOL"},
+      {"user", "UserName"},
+      {"encrypted_random_session_key", "EncryptedRandomSessionKey"},
+      {"mic", "MIC"},
+      {"notes", "Notes"},
+      {"response_kind", "Response kind"},
+      {"wrapper", "Wrapper"},
+      {"header", "Header"},
+  };
+  for (const auto& [k, name] : kNames) {
+    if (key == k) {
+      return name;
+    }
+  }
+  return key;
+}
+
+void RenderKey(const std::string& json_key, const Json& v, int indent, std::string* out) {
   const std::string pad(indent, ' ');
+  const std::string key = DisplayName(json_key);
   // Payload fields: value on one line with (Len, MaxLen, Offset).
   if (v.is_object() && v.contains("len") && v.contains("offset") && v.contains("max_len")) {
     std::string shown = v.contains("value") ? "\"" + v["value"].get<std::string>() + "\""

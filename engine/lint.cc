@@ -84,11 +84,15 @@ std::vector<LintNote> LintChallenge(const ChallengeMessage& m) {
   CheckVersion(m.version, &out);
   CheckMaxLen(m.target_name_field, "TargetNameFields", &out);
   CheckMaxLen(m.target_info_field, "TargetInfoFields", &out);
+  // 2.2.2.5, A and B evaluated together: A set means Unicode; neither set is
+  // SEC_E_INVALID_TOKEN.
   const uint32_t charset = m.flags & (kNegotiateUnicode | kNegotiateOem);
-  if (charset != kNegotiateUnicode && charset != kNegotiateOem) {
+  if (charset == 0) {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.5", "NegotiateFlags",
-        "a CHALLENGE must select exactly one of NTLMSSP_NEGOTIATE_UNICODE and "
-        "NTLM_NEGOTIATE_OEM");
+        "neither NTLMSSP_NEGOTIATE_UNICODE nor NTLM_NEGOTIATE_OEM is set: no character set");
+  } else if (charset == (kNegotiateUnicode | kNegotiateOem)) {
+    Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+        "both NTLMSSP_NEGOTIATE_UNICODE and NTLM_NEGOTIATE_OEM are set: Unicode is used");
   }
   if ((m.flags & kTargetTypeDomain) != 0 && (m.flags & kTargetTypeServer) != 0) {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.5", "NegotiateFlags",
