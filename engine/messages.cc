@@ -76,7 +76,8 @@ Status ReadPreamble(ByteReader* r, MessageType expected, size_t min_size, const 
   if (r->size() < min_size) {
     return MakeError(ErrorCode::kTruncated, rule, std::string(MessageName(expected)),
                      r->size(),
-                     "a " + std::string(MessageName(expected)) + " message needs at least " +
+                     std::string(expected == MessageType::kAuthenticate ? "an " : "a ") +
+                         MessageName(expected) + " message needs at least " +
                          std::to_string(min_size) + " bytes, got " + std::to_string(r->size()));
   }
   return Status();
