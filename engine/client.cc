@@ -76,7 +76,7 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
   const ResponseKind kind = config_.response;
 
   // 2.2.2.5 A/B: the CHALLENGE must select a character set; Unicode wins when both are set.
-  const bool unicode = (chal.flags & kNegotiateUnicode) != 0;
+  bool unicode = (chal.flags & kNegotiateUnicode) != 0;
   if (!unicode && (chal.flags & kNegotiateOem) == 0) {
     return MakeError(ErrorCode::kPolicyViolation, "MS-NLMP 2.2.2.5", "NegotiateFlags", 20,
                      "the CHALLENGE selects neither NTLMSSP_NEGOTIATE_UNICODE nor "
@@ -95,6 +95,10 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
   }
   if (config_.anonymous) {
     flags |= kNegotiateAnonymous;  // 3.2.5.1.2 reads an anonymous AUTHENTICATE by this flag too
+  }
+  if (config_.authenticate_flags.has_value()) {
+    flags = *config_.authenticate_flags;
+    unicode = (flags & kNegotiateUnicode) != 0;
   }
 
   // No downgrade the caller did not ask for: NTLMv1 with ESS needs the server's ESS; without

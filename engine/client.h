@@ -62,6 +62,9 @@ struct ClientConfig {
   bool anonymous = false;
 
   uint32_t negotiate_flags = kDefaultClientFlags;
+  // For testing servers (and replaying [MS-NLMP] 4.2.2): the AUTHENTICATE carries exactly
+  // these flags instead of those derived from the NEGOTIATE and the CHALLENGE.
+  std::optional<uint32_t> authenticate_flags;
   std::optional<Version> version = kDefaultClientVersion;  // nullopt: no VERSION flag/field
   // Which response to send: NTLMv2 by default. The others are sent only when chosen here, and
   // a server cannot push the client into them.

@@ -67,6 +67,45 @@ TEST(ClientContext_4_2_4, SealsLikeTheSpec) {
   EXPECT_EQ(ToHex(sealed.signature), "010000007fb38ec5c55d497600000000");
 }
 
+// [MS-NLMP] 4.2.2.3 and 4.2.3.3: the NTLMv1 and NTLMv1-with-ESS AUTHENTICATE messages.
+TEST(ClientContext_4_2_2, ReproducesTheSpecNtlmV1Authenticate) {
+  internal::FixedEnvironment env(Bytes(16, 0x55), 0);  // RandomSessionKey
+  ClientConfig cfg = SpecConfig();
+  cfg.response = ResponseKind::kNtlmV1;
+  cfg.authenticate_flags = 0xe2808235u;  // as printed in 4.2.2.3
+  ClientContext client(cfg, &env);
+  auto auth = client.Authenticate(Hex(
+      "4e544c4d53535000020000000c000c0038000000338202e20123456789abcdef000000000000000000000000"
+      "00000000060070170000000f530065007200760065007200"));
+  ASSERT_TRUE(auth.ok()) << auth.error().ToString();
+  EXPECT_EQ(ToHex(*auth),
+            "4e544c4d5353500003000000180018006c00000018001800840000000c000c0048000000080008005400"
+            "0000100010005c000000100010009c000000358280e20501280a0000000f44006f006d00610069006e00"
+            "550073006500720043004f004d0050005500540045005200"
+            "98def7b87f88aa5dafe2df779688a172def11c7d5ccdef13"
+            "67c43011f30298a2ad35ece64f16331c44bdbed927841f94"
+            "518822b1b3f350c8958682ecbb3e3cb7");
+}
+
+TEST(ClientContext_4_2_3, ReproducesTheSpecEssAuthenticate) {
+  internal::FixedEnvironment env(Bytes(8, 0xaa), 0);  // ClientChallenge
+  ClientConfig cfg = SpecConfig();
+  cfg.response = ResponseKind::kNtlmV1Ess;
+  cfg.negotiate_flags = 0x82088235u;
+  ClientContext client(cfg, &env);
+  auto auth = client.Authenticate(Hex(
+      "4e544c4d53535000020000000c000c003800000033820a820123456789abcdef000000000000000000000000"
+      "00000000060070170000000f530065007200760065007200"));
+  ASSERT_TRUE(auth.ok()) << auth.error().ToString();
+  EXPECT_EQ(client.negotiated_flags(), 0x82088235u);
+  EXPECT_EQ(ToHex(*auth),
+            "4e544c4d5353500003000000180018006c00000018001800840000000c000c0048000000080008005400"
+            "0000100010005c000000000000009c000000358208820501280a0000000f44006f006d00610069006e00"
+            "550073006500720043004f004d0050005500540045005200"
+            "aaaaaaaaaaaaaaaa00000000000000000000000000000000"
+            "7537f803ae367128ca458204bde7caf81e97ed2683267232");
+}
+
 // A modern CHALLENGE: Unicode, ESS, target info with a timestamp, as Windows servers send.
 Bytes ModernChallenge(uint32_t flags = kNegotiateUnicode | kNegotiateNtlm |
                                        kNegotiateExtendedSessionSecurity | kNegotiateTargetInfo |
