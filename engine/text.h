@@ -36,7 +36,9 @@ Status ValidateUtf8(std::string_view utf8);
 
 // Simple (1:1) Unicode uppercase mapping of one code point, as Windows upper-cases user names
 // for NTOWFv2 ([MS-NLMP] 3.3.2): 'a'->'A', U+044E 'ю'->U+042E 'Ю'; code points whose uppercase
-// is more than one code point (U+00DF 'ß') stay as they are.
+// is more than one code point (U+00DF 'ß') stay as they are. Only the Basic Multilingual Plane
+// is mapped: Windows upper-cases UTF-16 units one at a time, so a supplementary-plane letter (a
+// surrogate pair on the wire) never changes.
 char32_t UpcaseCodePoint(char32_t cp);
 
 // Upper-cases a whole UTF-8 string with UpcaseCodePoint. Invalid UTF-8 is an error.

@@ -22,6 +22,12 @@ uppercase is the titlecase form U+1F88.., U+1FBC, U+1FCC, U+1FFC); by the
 rule above they stay unchanged too. The generated file lists every code point left
 unchanged for this reason, so a reviewer can see the choice.
 
+Only the Basic Multilingual Plane is mapped: Windows upper-cases the UTF-16
+code units of a name one at a time (RtlUpcaseUnicodeString), so a letter
+outside the BMP, which is a surrogate pair there, never changes (U+10428
+Deseret stays U+10428). Mapping it would give a different NTOWFv2 than
+Windows computes.
+
 Output: a sorted array of ranges {first, last, stride, delta}: every code
 point cp in [first, last] with (cp - first) % stride == 0 maps to cp + delta.
 Stride 2 captures the alternating upper/lower blocks (U+0100..U+017F and
@@ -35,7 +41,7 @@ Usage:
 import sys
 import unicodedata
 
-MAX_CODE_POINT = 0x10FFFF
+MAX_CODE_POINT = 0xFFFF  # the BMP only: see the module docstring
 SURROGATES = range(0xD800, 0xE000)
 
 
