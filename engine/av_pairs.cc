@@ -245,6 +245,8 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
     return MakeError(ErrorCode::kAvPairMissingEol, kRuleAvPair, "TargetInfo", r.offset(),
                      "the AV pair list ends without MsvAvEOL");
   }
+  ti.had_eol = saw_eol;
+  ti.bytes_after_eol = r.remaining();
   if (!r.empty()) {
     if (trailing != nullptr) {
       ByteView rest = r.rest();

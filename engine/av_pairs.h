@@ -68,6 +68,11 @@ Bytes EncodeSingleHostData(const SingleHostData& d);
 class TargetInfo {
  public:
   std::vector<AvPair> pairs;
+  // As decoded: whether the list ended with MsvAvEOL, and how many bytes followed it inside the
+  // declared length. Both can differ from the canonical form only under a lenient policy; the
+  // encoder always writes MsvAvEOL and nothing after it.
+  bool had_eol = true;
+  size_t bytes_after_eol = 0;
 
   const AvPair* Find(AvId id) const;
   bool Has(AvId id) const { return Find(id) != nullptr; }

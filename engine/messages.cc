@@ -140,6 +140,27 @@ Status ReadPayload(const ByteReader& msg, const PayloadField& f, const std::stri
   return Status();
 }
 
+struct FieldRef {
+  const PayloadField* field;
+  const char* name;
+  size_t pos;
+};
+
+// Checks every non-empty payload against the message and the fixed header before VERSION and
+// the MIC are looked for, so an error names the payload that is really wrong rather than the
+// VERSION its bad offset left no room for.
+Status CheckPayloads(const ByteReader& msg, std::initializer_list<FieldRef> fields,
+                     size_t fixed_header, const char* rule) {
+  ByteReader unused(ByteView{});
+  for (const FieldRef& f : fields) {
+    if (Status s = ReadPayload(msg, *f.field, f.name, f.pos, fixed_header, rule, &unused);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status();
+}
+
 // Decodes a string payload: UTF-16LE when |unicode|, else OEM.
 Result<std::string> DecodeString(const ByteReader& payload, bool unicode, const std::string& name,
                                  const char* rule) {
@@ -279,6 +300,14 @@ Result<NegotiateMessage> DecodeNegotiate(ByteView data, const DecodePolicy& poli
   m.domain_field = ReadFieldAt(msg, kNegotiateDomainFieldsOffset);
   m.workstation_field = ReadFieldAt(msg, kNegotiateWorkstationFieldsOffset);
 
+  if (Status s = CheckPayloads(msg,
+                               {{&m.domain_field, "DomainNameFields", kNegotiateDomainFieldsOffset},
+                                {&m.workstation_field, "WorkstationFields",
+                                 kNegotiateWorkstationFieldsOffset}},
+                               kNegotiateHeaderSize, kRuleNegotiate);
+      !s.ok()) {
+    return s.error();
+  }
   size_t header_end = kNegotiateHeaderSize;
   const size_t first =
       FirstPayloadOffset(data.size(), {&m.domain_field, &m.workstation_field});
@@ -374,6 +403,14 @@ Result<ChallengeMessage> DecodeChallenge(ByteView data, const DecodePolicy& poli
     header_end = kChallengeHeaderSize;
   }
 
+  if (Status s = CheckPayloads(
+          msg,
+          {{&m.target_name_field, "TargetNameFields", kChallengeTargetNameFieldsOffset},
+           {&m.target_info_field, "TargetInfoFields", kChallengeTargetInfoFieldsOffset}},
+          header_end, kRuleChallenge);
+      !s.ok()) {
+    return s.error();
+  }
   const size_t first =
       FirstPayloadOffset(data.size(), {&m.target_name_field, &m.target_info_field});
   if ((m.flags & kNegotiateVersion) != 0) {
@@ -488,6 +525,20 @@ Result<AuthenticateMessage> DecodeAuthenticate(ByteView data, const DecodePolicy
   m.workstation_field = ReadFieldAt(msg, kAuthWorkstationFieldsOffset);
   m.session_key_field = ReadFieldAt(msg, kAuthSessionKeyFieldsOffset);
   m.flags = ReadU32At(msg, kAuthFlagsOffset);
+
+  if (Status s = CheckPayloads(
+          msg,
+          {{&m.lm_field, "LmChallengeResponseFields", kAuthLmFieldsOffset},
+           {&m.nt_field, "NtChallengeResponseFields", kAuthNtFieldsOffset},
+           {&m.domain_field, "DomainNameFields", kAuthDomainFieldsOffset},
+           {&m.user_field, "UserNameFields", kAuthUserFieldsOffset},
+           {&m.workstation_field, "WorkstationFields", kAuthWorkstationFieldsOffset},
+           {&m.session_key_field, "EncryptedRandomSessionKeyFields",
+            kAuthSessionKeyFieldsOffset}},
+          kAuthenticateHeaderSize, kRuleAuthenticate);
+      !s.ok()) {
+    return s.error();
+  }
 
   // VERSION sits at 64 and the MIC at 72 when the first payload leaves room for them.
   const size_t first = FirstPayloadOffset(

@@ -138,6 +138,18 @@ TEST(Negotiate_2_2_1_1, Rejections) {
   }
 }
 
+TEST(Negotiate_2_2_1_1, BadPayloadIsBlamedNotVersion) {
+  // With NEGOTIATE_VERSION set, a domain at offset 4 leaves no room for VERSION; the error must
+  // still name the offset that is wrong.
+  Bytes b = Hex(kWindowsNegotiate);
+  PutU16(&b, 16, 2);
+  PutU32(&b, 20, 4);
+  ExpectError(DecodeNegotiate(b), ErrorCode::kPayloadOverlapsHeader,
+              "DomainNameFields.BufferOffset", 20);
+  ExpectError(DecodeNegotiate(b, DecodePolicy::Lenient()), ErrorCode::kPayloadOverlapsHeader,
+              "DomainNameFields.BufferOffset", 20);
+}
+
 TEST(Negotiate_2_2_1_1, VersionFlagWithoutVersionIsAPolicy) {
   Bytes b = Hex(kCurlNegotiate);
   PutU32(&b, 12, 0x00088206u | kNegotiateVersion);
@@ -333,6 +345,9 @@ TEST(AvPairs_2_2_2_1, StrictAndLenientPolicies) {
     if (lenient.ok()) {
       ASSERT_TRUE(lenient->target_info.has_value());
       EXPECT_EQ(lenient->target_info->pairs.size(), c.lenient_pairs);
+      EXPECT_EQ(lenient->target_info->had_eol, std::string(c.name) != "missing EOL");
+      EXPECT_EQ(lenient->target_info->bytes_after_eol,
+                std::string(c.name) == "bytes after EOL" ? 2u : 0u);
     } else if (!c.lenient_ok) {
       EXPECT_EQ(lenient.error().code, c.lenient_code);
     }
