@@ -9,6 +9,7 @@ namespace ntlmh {
 int RunVectors(int argc, char** argv);
 int RunHash(int argc, char** argv);
 int RunDecode(int argc, char** argv);
+int RunServe(int argc, char** argv);
 
 }  // namespace ntlmh
 

@@ -17,6 +17,7 @@ constexpr Subcommand kSubcommands[] = {
     {"vectors", ntlmh::RunVectors, "run NTLM test-vector files against the engine"},
     {"hash", ntlmh::RunHash, "compute NT hash, LM hash and NTOWFv2 of a password"},
     {"decode", ntlmh::RunDecode, "decode an NTLM message or auth header field by field"},
+    {"serve", ntlmh::RunServe, "run the mock NTLM HTTP(S) server"},
 };
 
 void PrintUsage(std::FILE* out) {

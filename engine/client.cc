@@ -168,11 +168,16 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
     // MsvAvChannelBindings as configured. With a server MsvAvTimestamp, its time is used, a MIC
     // is sent, and LMv2 becomes Z(24).
     TargetInfo ti = chal.target_info.value_or(TargetInfo{});
+    // MsvAvFlags, MsvAvTargetName and MsvAvChannelBindings are the client's own statements
+    // (2.2.2.1): whatever the server put there is dropped, never signed on its behalf.
+    ti.Remove(AvId::kFlags);
+    ti.Remove(AvId::kTargetName);
+    ti.Remove(AvId::kChannelBindings);
     const std::optional<uint64_t> server_time = ti.GetTimestamp();
     in.timestamp = server_time.value_or(env_->NowFileTime());
     send_mic = server_time.has_value() && config_.send_mic;
     if (send_mic) {
-      ti.SetFlags(ti.GetFlags().value_or(0) | kAvFlagMicPresent);
+      ti.SetFlags(kAvFlagMicPresent);
     }
     if (config_.spn.has_value()) {
       if (Status s = ti.SetString(AvId::kTargetName, *config_.spn); !s.ok()) {
@@ -198,7 +203,10 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
   if (!responses.ok()) {
     return responses.error();
   }
-  if (kind == ResponseKind::kNtlmV2 && send_mic) {
+  // 3.1.5.1.2: with a server MsvAvTimestamp the LmChallengeResponse is Z(24), MIC or not, so
+  // that no LMv2 (which does not cover the blob) is on the wire.
+  if (kind == ResponseKind::kNtlmV2 && chal.target_info.has_value() &&
+      chal.target_info->GetTimestamp().has_value()) {
     responses->lm_response.assign(24, 0);
   }
 

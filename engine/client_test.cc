@@ -187,6 +187,42 @@ TEST(ClientContext_3_1_5_1_2, MicWithServerTimestamp) {
   EXPECT_EQ(ToHex(client.exported_session_key()), "42424242424242424242424242424242");
 }
 
+TEST(ClientContext_3_1_5_1_2, ServerTimestampMeansZeroLmEvenWithoutMic) {
+  internal::FixedEnvironment env(Bytes{0x42}, 0x01dc000000000000ULL);
+  ClientConfig cfg = Alice();
+  cfg.send_mic = false;
+  ClientContext client(cfg, &env);
+  Handshake h = RunHandshake(&client, ModernChallenge());
+  EXPECT_FALSE(client.mic_sent());
+  EXPECT_EQ(h.auth.lm_response, Bytes(24, 0));
+  EXPECT_FALSE(h.auth.ntlmv2->blob.av_pairs.Has(AvId::kFlags));
+}
+
+TEST(ClientContext_2_2_2_1, ServerChosenClientPairsAreNotSigned) {
+  // A CHALLENGE that carries the pairs only a client may state: a relay's attempt to make the
+  // victim sign the real server's channel binding and SPN.
+  ChallengeMessage c;
+  c.flags = kNegotiateUnicode | kNegotiateNtlm | kNegotiateTargetInfo |
+            kNegotiateExtendedSessionSecurity;
+  TargetInfo ti;
+  ASSERT_TRUE(ti.SetString(AvId::kNbDomainName, "DOMAIN").ok());
+  ASSERT_TRUE(ti.SetString(AvId::kNbComputerName, "SERVER").ok());
+  ASSERT_TRUE(ti.SetString(AvId::kTargetName, "HTTP/victim.example").ok());
+  ti.Set(AvId::kChannelBindings, Bytes(16, 0xAB));
+  ti.SetFlags(kAvFlagAccountAuthConstrained | kAvFlagUntrustedSpn);
+  c.target_info = ti;
+  auto wire = EncodeChallenge(c);
+  ASSERT_TRUE(wire.ok());
+  internal::FixedEnvironment env(Bytes{0x42}, 0);
+  ClientContext client(Alice(), &env);
+  Handshake h = RunHandshake(&client, *wire);
+  const TargetInfo& av = h.auth.ntlmv2->blob.av_pairs;
+  EXPECT_FALSE(av.Has(AvId::kTargetName));
+  EXPECT_FALSE(av.Has(AvId::kChannelBindings));
+  EXPECT_FALSE(av.Has(AvId::kFlags));
+  EXPECT_EQ(av.GetString(AvId::kNbComputerName), "SERVER");
+}
+
 TEST(ClientContext_3_1_5_1_2, NoTimestampNoMicAndLmV2) {
   internal::FixedEnvironment env(Bytes{0x42}, 0x01dc000000000000ULL);
   ClientContext client(Alice(), &env);

@@ -364,9 +364,10 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
                   "anonymous authentication is not allowed by the server policy");
   }
 
-  // LmCompatibilityLevel (server side): 0..2 accept all, 3..4 refuse LM, 5 NTLMv2 only.
+  // LmCompatibilityLevel as a domain controller applies it: 0..3 accept LM, NTLMv1 and
+  // NTLMv2; 4 refuses LM; 5 refuses LM and NTLMv1 (NTLMv2 only).
   const int level = std::clamp(policy.lm_compatibility_level, 0, 5);
-  if (kind == ResponseKind::kLm && level >= 3) {
+  if (kind == ResponseKind::kLm && level >= 4) {
     return Reject(std::move(r), RejectReason::kLmRefused, "LmChallengeResponseFields", 12,
                   "an LM response under LmCompatibilityLevel " + std::to_string(level));
   }
@@ -413,14 +414,10 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
         Wipe wipe_key(&key);
         Key16 proof = NtProofStrOverTemp(key, server_challenge, nt.subspan(kNtProofStrSize));
         good = ConstantTimeEqual(proof, nt.first(kNtProofStrSize));
-        // Windows also accepts a correct LMv2 alone (3.2.5.1.2 fails only when both the NT and
-        // the LM responses differ). Z(24), what clients send when a MIC is used, is no LMv2.
-        if (!good && lm.size() == kNtlmV1ResponseSize && !AllZero(lm)) {
-          Challenge8 client_challenge{};
-          std::memcpy(client_challenge.data(), lm.data() + 16, client_challenge.size());
-          const Response24 lmv2 = LmV2Response(key, server_challenge, client_challenge);
-          good = ConstantTimeEqual(lmv2, lm);
-        }
+        // [MS-NLMP] 3.2.5.1.2 would also accept a correct LMv2 when the NTProofStr differs.
+        // We do not: LMv2 does not cover the NTLMv2 blob, so MsvAvFlags (the MIC), channel
+        // bindings, the SPN and the timestamp could then be rewritten by a relay. See
+        // docs/deviations.md.
         session_base_key = NtlmV2SessionBaseKey(key, proof);
         break;
       }

@@ -44,8 +44,8 @@ enum class EpaMode : uint8_t { kOff, kAccept, kRequire };
 
 // Policies modelled on Windows' settings.
 struct ServerPolicy {
-  // LmCompatibilityLevel on the server (domain controller) side: 0..2 accept LM, NTLMv1 and
-  // NTLMv2; 3 and 4 refuse LM; 5 accepts NTLMv2 only (the default). See docs/policies.md.
+  // LmCompatibilityLevel on the server (domain controller) side: 0..3 accept LM, NTLMv1 and
+  // NTLMv2; 4 refuses LM; 5 accepts NTLMv2 only (the default). See docs/policies.md.
   int lm_compatibility_level = 5;
   // NtlmMinServerSec: require 128-bit session keys (0x20000000) and/or extended session
   // security or NTLMv2 (0x00080000).
@@ -86,7 +86,7 @@ enum class RejectReason : uint8_t {
   kChallengeExpired,          // after challenge_lifetime
   kUnknownUser,
   kWrongProof,                // NTProofStr / NTLMv1 / LM response does not verify
-  kLmRefused,                 // LM response under LmCompatibilityLevel >= 3
+  kLmRefused,                 // LM response under LmCompatibilityLevel >= 4
   kNtlmV1Refused,             // NTLMv1 (with or without ESS) under LmCompatibilityLevel 5
   kAnonymousRefused,
   kSessionSecurityTooWeak,    // NtlmMinServerSec not met

@@ -188,6 +188,10 @@ SpnegoNtlmServer::Outcome SpnegoNtlmServer::Finish(ByteView client_token) {
     out.mech_list_mic_valid =
         verifier.ok() && verifier->Verify(mech_types_der_, *resp->mech_list_mic).ok();
     if (!out.mech_list_mic_valid) {
+      // A rejected handshake leaves no key behind, as ServerContext's own rejections do.
+      out.result.exported_session_key = Key16{};
+      out.result.negotiated_flags = 0;
+      rejected_ = true;
       out.result.reason = RejectReason::kMicWrong;
       out.result.error = MakeError(ErrorCode::kAuthenticationFailed, kRuleMechListMic,
                                    "NegTokenResp.mechListMIC", 0,
@@ -195,6 +199,7 @@ SpnegoNtlmServer::Outcome SpnegoNtlmServer::Finish(ByteView client_token) {
     }
   }
   if (!out.result.ok()) {
+    rejected_ = true;
     out.reply = EncodeReply(reject);
     return out;
   }
@@ -209,6 +214,14 @@ SpnegoNtlmServer::Outcome SpnegoNtlmServer::Finish(ByteView client_token) {
   }
   out.reply = EncodeReply(done);
   return out;
+}
+
+Result<SessionSecurity> SpnegoNtlmServer::Session() const {
+  if (rejected_) {
+    return MakeError(ErrorCode::kAuthenticationFailed, kRuleSpnego, "", 0,
+                     "the handshake was rejected");
+  }
+  return server_.Session();
 }
 
 }  // namespace ntlm

@@ -71,12 +71,17 @@ class SpnegoNtlmServer {
   Outcome Finish(ByteView client_token);
 
   bool spnego() const { return spnego_; }
+  // The NTLM context underneath, for its challenge and identity; use Session() for keys.
   const ServerContext& ntlm() const { return server_; }
+  // Session security after a successful Finish(); an error after any rejection, including a
+  // mechListMIC that did not verify.
+  [[nodiscard]] Result<SessionSecurity> Session() const;
 
  private:
   ServerContext server_;
   bool spnego_ = false;
   bool started_ = false;
+  bool rejected_ = false;
   Bytes mech_types_der_;
 };
 

@@ -90,6 +90,9 @@ TEST(SpnegoNtlm_Rfc4178, TamperedMechListMicIsRejected) {
   EXPECT_EQ(outcome.result.reason, RejectReason::kMicWrong);
   EXPECT_TRUE(outcome.mech_list_mic_present);
   EXPECT_FALSE(outcome.mech_list_mic_valid);
+  EXPECT_EQ(outcome.result.exported_session_key, Key16{});
+  EXPECT_EQ(outcome.result.negotiated_flags, 0u);
+  EXPECT_FALSE(server.Session().ok());
   Status fin = client.Finish(outcome.reply);
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().code, ErrorCode::kAuthenticationFailed);

@@ -55,7 +55,7 @@ RejectReason Expected(const ClientCase& c, const PolicyCase& p) {
   if (c.kind == ResponseKind::kAnonymous) {
     return p.allow_anonymous ? RejectReason::kNone : RejectReason::kAnonymousRefused;
   }
-  if (c.kind == ResponseKind::kLm && p.level >= 3) {
+  if (c.kind == ResponseKind::kLm && p.level >= 4) {
     return RejectReason::kLmRefused;
   }
   if ((c.kind == ResponseKind::kNtlmV1 || c.kind == ResponseKind::kNtlmV1Ess) && p.level >= 5) {
@@ -104,7 +104,7 @@ TEST(HandshakeMatrix_3_2_5, EveryClientAgainstEveryPolicy) {
     }
   }
   std::vector<PolicyCase> policies;
-  for (int level : {2, 3, 5}) {
+  for (int level : {3, 4, 5}) {
     for (bool rmic : {false, true}) {
       for (bool anon : {false, true}) {
         for (EpaMode epa : {EpaMode::kOff, EpaMode::kAccept, EpaMode::kRequire}) {

@@ -1,7 +1,7 @@
 // NOT PART OF THE API. A fixed Environment for tests, fuzzers and vector replays: the random
 // bytes are handed out from a given sequence (then repeated), and the clock is a given FILETIME.
-// Release code has no reason to include this header; the contexts only take an Environment
-// through their *ForTesting constructors.
+// Release code has no reason to include this header; the contexts take an Environment only
+// through their two-argument constructors, which are documented as not part of the API.
 #ifndef NTLM_ENGINE_INTERNAL_TEST_SEAM_H_
 #define NTLM_ENGINE_INTERNAL_TEST_SEAM_H_
 

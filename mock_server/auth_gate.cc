@@ -1,0 +1,543 @@
+#include "mock_server/auth_gate.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "engine/av_pairs.h"
+#include "engine/bytes.h"
+#include "engine/flags.h"
+#include "engine/http_auth.h"
+#include "engine/lint.h"
+#include "engine/messages.h"
+#include "engine/spnego.h"
+
+namespace ntlmh::mock {
+namespace {
+
+using ntlm::Bytes;
+using ntlm::ByteView;
+using nlohmann::json;
+
+struct FaultEntry {
+  Fault fault;
+  const char* name;
+};
+constexpr FaultEntry kFaults[] = {
+    {Fault::kCloseAfterChallenge, "close-after-challenge"},
+    {Fault::kBareSecondLeg, "bare-second-leg"},
+    {Fault::kCombinedHeader, "combined-header"},
+    {Fault::kLegacyChallenge, "legacy-challenge"},
+    {Fault::kEmptyTargetInfo, "empty-target-info"},
+    {Fault::kHugeTargetInfo, "huge-target-info"},
+    {Fault::kOffsetPastEnd, "offset-past-end"},
+    {Fault::kOemOnly, "oem-only"},
+    {Fault::kSameChallenge, "same-challenge"},
+    {Fault::kAnyPassword, "any-password"},
+    {Fault::kSkipMic, "skip-mic"},
+};
+
+// CHALLENGE_MESSAGE offsets ([MS-NLMP] 2.2.1.2): TargetInfoFields at 40 (Len, MaxLen, Offset).
+constexpr size_t kTargetInfoLenOffset = 40;
+constexpr size_t kTargetInfoMaxLenOffset = 42;
+constexpr size_t kTargetInfoBufferOffset = 44;
+// 40000 bytes of UTF-16LE: far beyond any real server's few hundred, yet the base64 header
+// value stays under the 64 KiB a Beast header field can hold.
+constexpr size_t kHugeTargetInfoChars = 20000;
+
+// Keeps a header value on one line whatever an error text holds.
+std::string HeaderSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  return out;
+}
+
+std::string NowIso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+      1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms));
+  return buf;
+}
+
+json LintJson(const std::vector<ntlm::LintNote>& notes) {
+  json out = json::array();
+  for (const auto& n : notes) {
+    out.push_back({{"severity", ntlm::SeverityName(n.severity)},
+                   {"rule", n.rule},
+                   {"field", n.field},
+                   {"text", n.text}});
+  }
+  return out;
+}
+
+// The NTLM message inside a client token: the token itself (raw NTLMSSP) or the mechToken /
+// responseToken of a SPNEGO token. Empty when there is none.
+Bytes InnerNtlm(const Bytes& token) {
+  if (ntlm::spnego::LooksLikeNtlmssp(token)) {
+    return token;
+  }
+  auto decoded = ntlm::spnego::DecodeNegotiationToken(token);
+  if (!decoded.ok()) {
+    return {};
+  }
+  if (const auto* init = decoded->init(); init != nullptr && init->mech_token.has_value()) {
+    return *init->mech_token;
+  }
+  if (const auto* resp = decoded->resp(); resp != nullptr && resp->response_token) {
+    return *resp->response_token;
+  }
+  return {};
+}
+
+// Rewrites a raw CHALLENGE for the CHALLENGE faults. Returns |msg| unchanged when it cannot.
+Bytes FaultChallenge(const Settings& s, Bytes msg) {
+  if (s.Has(Fault::kLegacyChallenge) || s.Has(Fault::kHugeTargetInfo)) {
+    auto m = ntlm::DecodeChallenge(msg, ntlm::DecodePolicy::Lenient());
+    if (m.ok()) {
+      if (s.Has(Fault::kLegacyChallenge)) {
+        m->legacy_header = true;
+        m->target_info.reset();
+        m->version.reset();
+        m->flags &= ~(ntlm::kNegotiateTargetInfo | ntlm::kNegotiateVersion);
+      } else if (m->target_info.has_value()) {
+        (void)m->target_info->SetString(ntlm::AvId::kDnsTreeName,
+                                        std::string(kHugeTargetInfoChars, 'x'));
+      }
+      auto encoded = ntlm::EncodeChallenge(*m);
+      if (encoded.ok()) {
+        msg = std::move(*encoded);
+      }
+    }
+  }
+  if (s.Has(Fault::kEmptyTargetInfo) || s.Has(Fault::kOffsetPastEnd)) {
+    ntlm::ByteWriter w;
+    (void)w.WriteBytes(msg);
+    if (s.Has(Fault::kEmptyTargetInfo)) {
+      (void)w.PatchU16Le(kTargetInfoLenOffset, 0);
+      (void)w.PatchU16Le(kTargetInfoMaxLenOffset, 0);
+    }
+    if (s.Has(Fault::kOffsetPastEnd)) {
+      (void)w.PatchU32Le(kTargetInfoBufferOffset, static_cast<uint32_t>(msg.size() + 256));
+    }
+    if (w.ok()) {
+      msg = w.Take();
+    }
+  }
+  return msg;
+}
+
+bool ChallengeFaulted(const Settings& s) {
+  return s.Has(Fault::kLegacyChallenge) || s.Has(Fault::kHugeTargetInfo) ||
+         s.Has(Fault::kEmptyTargetInfo) || s.Has(Fault::kOffsetPastEnd);
+}
+
+// Applies the CHALLENGE faults to the server's reply, raw or inside a NegTokenResp.
+Bytes FaultReply(const Settings& s, Bytes reply) {
+  if (!ChallengeFaulted(s)) {
+    return reply;
+  }
+  if (ntlm::spnego::LooksLikeNtlmssp(reply)) {
+    return FaultChallenge(s, std::move(reply));
+  }
+  auto decoded = ntlm::spnego::DecodeNegotiationToken(reply);
+  if (!decoded.ok() || decoded->resp() == nullptr || !decoded->resp()->response_token) {
+    return reply;
+  }
+  ntlm::spnego::NegTokenResp resp = *decoded->resp();
+  resp.response_token = FaultChallenge(s, *resp.response_token);
+  auto encoded = ntlm::spnego::EncodeNegTokenResp(resp);
+  return encoded.ok() ? std::move(*encoded) : reply;
+}
+
+}  // namespace
+
+const char* FaultName(Fault f) {
+  for (const auto& e : kFaults) {
+    if (e.fault == f) {
+      return e.name;
+    }
+  }
+  return "unknown";
+}
+
+std::optional<Fault> ParseFault(std::string_view name) {
+  for (const auto& e : kFaults) {
+    if (name == e.name) {
+      return e.fault;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> AllFaultNames() {
+  std::vector<std::string> out;
+  for (const auto& e : kFaults) {
+    out.emplace_back(e.name);
+  }
+  return out;
+}
+
+bool HandshakeLog::Open(const std::string& path) {
+  out_.open(path, std::ios::app);
+  return out_.is_open();
+}
+
+void HandshakeLog::Write(const std::string& json_line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  out_ << json_line << '\n';
+  out_.flush();
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &digest_len, EVP_sha256(), nullptr) != 1) {
+    return "";
+  }
+  return ntlm::ToHex(ByteView(digest, digest_len));
+}
+
+std::string EchoJson(const ntlm::AcceptResult& who, const Request& request) {
+  json out;
+  out["user"] = who.user;
+  out["domain"] = who.domain;
+  out["workstation"] = who.workstation;
+  out["response_kind"] =
+      who.response_kind ? json(ntlm::ResponseKindName(*who.response_kind)) : json(nullptr);
+  out["mic"] = {{"present", who.mic_present}, {"valid", who.mic_valid}};
+  out["channel_bindings"] = {{"present", who.channel_bindings_present},
+                             {"valid", who.channel_bindings_valid}};
+  out["spn"] = who.spn ? json(*who.spn) : json(nullptr);
+  out["method"] = request.method;
+  out["path"] = request.target;
+  out["content_type"] = request.content_type;
+  out["body_length"] = request.body.size();
+  out["body_sha256"] = Sha256Hex(request.body);
+  // Names come from the wire: replace bad UTF-8 rather than throw.
+  return out.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+// The handshake between CHALLENGE and AUTHENTICATE, with what the log line needs.
+struct AuthGate::Pending {
+  explicit Pending(ntlm::ServerConfig config) : server(std::move(config)) {}
+  ntlm::SpnegoNtlmServer server;
+  std::string scheme;  // as the client spelt it
+  json log;            // filled as the handshake goes
+};
+
+AuthGate::AuthGate(std::shared_ptr<const Settings> settings, uint64_t connection_id,
+                   std::optional<ntlm::Key16> tls_binding)
+    : settings_(std::move(settings)),
+      connection_id_(connection_id),
+      tls_binding_(tls_binding) {}
+
+AuthGate::~AuthGate() = default;
+
+std::string AuthGate::ChallengeHeaderName() const {
+  return settings_->proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+}
+
+int AuthGate::ChallengeStatus() const { return settings_->proxy ? 407 : 401; }
+
+Reply AuthGate::Offer(const char* reject_reason) const {
+  Reply r;
+  r.status = ChallengeStatus();
+  const std::string name = ChallengeHeaderName();
+  switch (settings_->scheme) {
+    case SchemeChoice::kNtlm:
+      r.headers.emplace_back(name, "NTLM");
+      break;
+    case SchemeChoice::kNegotiate:
+      r.headers.emplace_back(name, "Negotiate");
+      break;
+    case SchemeChoice::kBoth:
+      if (settings_->Has(Fault::kCombinedHeader)) {
+        r.headers.emplace_back(name, "Negotiate, NTLM");
+      } else {
+        r.headers.emplace_back(name, "Negotiate");
+        r.headers.emplace_back(name, "NTLM");
+      }
+      break;
+  }
+  if (reject_reason != nullptr) {
+    r.headers.emplace_back("X-NTLM-Reject", reject_reason);
+  }
+  r.content_type = "text/plain";
+  r.body = settings_->proxy ? "proxy authentication required\n" : "authentication required\n";
+  return r;
+}
+
+Reply AuthGate::Authenticated(const Request& request) const {
+  Reply r;
+  r.status = 200;
+  r.content_type = "application/json";
+  r.body = EchoJson(identity_->result, request);
+  return r;
+}
+
+Reply AuthGate::Malformed(const ntlm::Error& error, std::string_view scheme) {
+  if (settings_->log != nullptr) {
+    json line = {{"time", NowIso8601()},
+                 {"connection", connection_id_},
+                 {"scheme", std::string(scheme)},
+                 {"outcome", "malformed"},
+                 {"reason", "malformed"},
+                 {"error", error.ToString()}};
+    settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  Reply r;
+  r.status = 400;
+  r.headers.emplace_back("X-NTLM-Error", HeaderSafe(error.field + " at offset " +
+                                                    std::to_string(error.offset) + ": " +
+                                                    error.reason));
+  r.content_type = "text/plain";
+  r.body = HeaderSafe(error.ToString()) + "\n";
+  return r;
+}
+
+void AuthGate::Abandon(const char* why) {
+  if (handshake_ == nullptr) {
+    return;
+  }
+  if (settings_->log != nullptr) {
+    json line = std::move(handshake_->log);
+    line["time"] = NowIso8601();
+    line["outcome"] = "abandoned";
+    line["reason"] = why;
+    settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  handshake_.reset();
+}
+
+Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
+  Abandon("restarted");
+  identity_.reset();
+
+  ntlm::ServerConfig config = settings_->engine;
+  config.policy.expected_channel_bindings = tls_binding_;
+  if (settings_->Has(Fault::kOemOnly)) {
+    config.supported_flags &= ~ntlm::kNegotiateUnicode;
+  }
+  auto pending = std::make_unique<Pending>(std::move(config));
+  pending->scheme = std::string(scheme);
+
+  json& log = pending->log;
+  log["connection"] = connection_id_;
+  log["scheme"] = pending->scheme;
+  const Bytes inner = InnerNtlm(token);
+  if (auto neg = ntlm::DecodeNegotiate(inner, ntlm::DecodePolicy::Lenient()); neg.ok()) {
+    char flags_hex[16];
+    std::snprintf(flags_hex, sizeof(flags_hex), "0x%08x", neg->flags);
+    log["flags_asked"] = flags_hex;
+    log["flags_asked_names"] = ntlm::FlagsToString(neg->flags);
+    log["version_sent"] =
+        neg->version ? json(ntlm::VersionToString(*neg->version)) : json(nullptr);
+    log["version_flag_without_field"] =
+        (neg->flags & ntlm::kNegotiateVersion) != 0 && !neg->version.has_value();
+    log["negotiate_notes"] = LintJson(ntlm::LintNegotiate(*neg));
+  }
+
+  auto reply = pending->server.Start(token);
+  if (!reply.ok()) {
+    return Malformed(reply.error(), scheme);
+  }
+  log["spnego"] = pending->server.spnego();
+  Bytes challenge = FaultReply(*settings_, std::move(*reply));
+
+  Reply r;
+  r.status = ChallengeStatus();
+  if (settings_->Has(Fault::kBareSecondLeg)) {
+    r.headers.emplace_back(ChallengeHeaderName(), std::string(scheme));
+  } else {
+    r.headers.emplace_back(ChallengeHeaderName(), std::string(scheme) + " " +
+                                                      ntlm::http_auth::Base64Encode(challenge));
+  }
+  r.content_type = "text/plain";
+  r.body = "continue the handshake on this connection\n";
+  handshake_ = std::move(pending);
+  if (settings_->Has(Fault::kCloseAfterChallenge)) {
+    r.close = true;
+    Abandon("fault_close_after_challenge");
+  }
+  return r;
+}
+
+Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
+                                const Bytes& token) {
+  if (handshake_ == nullptr) {
+    return Offer(ntlm::RejectReasonName(ntlm::RejectReason::kOutOfOrder));
+  }
+  std::unique_ptr<Pending> pending = std::move(handshake_);
+  ntlm::SpnegoNtlmServer::Outcome outcome = pending->server.Finish(token);
+  ntlm::AcceptResult& result = outcome.result;
+
+  // Faults that let a refusal through.
+  std::string faulted;
+  if (!result.ok()) {
+    const auto reason = result.reason;
+    if (settings_->Has(Fault::kAnyPassword) &&
+        (reason == ntlm::RejectReason::kWrongProof || reason == ntlm::RejectReason::kUnknownUser)) {
+      faulted = "any-password";
+    } else if (settings_->Has(Fault::kSkipMic) && (reason == ntlm::RejectReason::kMicWrong ||
+                                                   reason == ntlm::RejectReason::kMicMissing)) {
+      faulted = "skip-mic";
+    }
+  }
+  const ntlm::RejectReason reason = result.reason;
+  const bool accepted = result.ok() || !faulted.empty();
+
+  if (settings_->log != nullptr) {
+    json line = std::move(pending->log);
+    line["time"] = NowIso8601();
+    line["outcome"] = accepted ? "accepted" : "rejected";
+    line["reason"] = ntlm::RejectReasonName(reason);
+    if (reason != ntlm::RejectReason::kNone) {
+      line["rule"] = ntlm::RejectReasonRule(reason);
+    }
+    if (!faulted.empty()) {
+      line["fault"] = faulted;
+    }
+    line["user"] = result.user;
+    line["domain"] = result.domain;
+    line["workstation"] = result.workstation;
+    line["response_kind"] =
+        result.response_kind ? json(ntlm::ResponseKindName(*result.response_kind)) : json(nullptr);
+    line["mic"] = {{"present", result.mic_present}, {"valid", result.mic_valid}};
+    line["channel_bindings"] = {{"present", result.channel_bindings_present},
+                                {"valid", result.channel_bindings_valid}};
+    line["spn"] = result.spn ? json(*result.spn) : json(nullptr);
+    if (pending->server.spnego()) {
+      line["mech_list_mic"] = {{"present", outcome.mech_list_mic_present},
+                               {"valid", outcome.mech_list_mic_valid}};
+    }
+    const Bytes inner = InnerNtlm(token);
+    if (auto auth = ntlm::DecodeAuthenticate(inner, ntlm::DecodePolicy::Lenient()); auth.ok()) {
+      line["authenticate_version_sent"] =
+          auth->version ? json(ntlm::VersionToString(*auth->version)) : json(nullptr);
+      line["authenticate_notes"] = LintJson(ntlm::LintAuthenticate(*auth));
+    }
+    settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  if (reason == ntlm::RejectReason::kMalformed && faulted.empty()) {
+    ntlm::Error error = result.error.value_or(ntlm::MakeError(
+        ntlm::ErrorCode::kBadValue, "", "AUTHENTICATE", 0, "malformed AUTHENTICATE"));
+    Reply r;
+    r.status = 400;
+    r.headers.emplace_back("X-NTLM-Reject", "malformed");
+    r.headers.emplace_back("X-NTLM-Error", HeaderSafe(error.field + " at offset " +
+                                                      std::to_string(error.offset) + ": " +
+                                                      error.reason));
+    r.content_type = "text/plain";
+    r.body = HeaderSafe(error.ToString()) + "\n";
+    return r;
+  }
+  if (!accepted) {
+    return Offer(ntlm::RejectReasonName(reason));
+  }
+
+  Identity who{std::move(result)};
+  Reply r;
+  r.status = 200;
+  r.content_type = "application/json";
+  r.body = EchoJson(who.result, request);
+  if (!outcome.reply.empty() && !settings_->proxy) {
+    r.headers.emplace_back(ChallengeHeaderName(),
+                           std::string(scheme) + " " +
+                               ntlm::http_auth::Base64Encode(outcome.reply));
+  }
+  if (!settings_->auth_per_request) {
+    identity_ = std::move(who);
+  }
+  return r;
+}
+
+Reply AuthGate::Handle(const Request& request) {
+  const bool take_ntlm = settings_->scheme != SchemeChoice::kNegotiate;
+  const bool take_negotiate = settings_->scheme != SchemeChoice::kNtlm;
+
+  // The first credentials of a scheme this server takes.
+  std::optional<ntlm::http_auth::Challenge> credentials;
+  for (const std::string& value : request.authorization) {
+    auto parsed = ntlm::http_auth::ParseChallenges(value);
+    if (!parsed.ok()) {
+      ntlm::Error e = parsed.error();
+      e.field = settings_->proxy ? "Proxy-Authorization" : "Authorization";
+      return Malformed(e, "");
+    }
+    for (auto& c : *parsed) {
+      if ((take_ntlm && c.SchemeIs("NTLM")) || (take_negotiate && c.SchemeIs("Negotiate"))) {
+        credentials = std::move(c);
+        break;
+      }
+    }
+    if (credentials) {
+      break;
+    }
+  }
+
+  if (!credentials || credentials->token68.empty()) {
+    if (identity_.has_value() && !settings_->auth_per_request) {
+      return Authenticated(request);
+    }
+    Abandon("no_credentials");
+    return Offer(nullptr);
+  }
+
+  auto token = ntlm::http_auth::Base64Decode(credentials->token68);
+  if (!token.ok()) {
+    ntlm::Error e = token.error();
+    e.field = settings_->proxy ? "Proxy-Authorization" : "Authorization";
+    e.offset += credentials->token68_offset;
+    Abandon("malformed_token");
+    return Malformed(e, credentials->scheme);
+  }
+
+  const bool negotiate = credentials->SchemeIs("Negotiate");
+  if (ntlm::spnego::LooksLikeNtlmssp(*token)) {
+    auto type = ntlm::PeekMessageType(*token);
+    if (!type.ok()) {
+      Abandon("malformed_token");
+      return Malformed(type.error(), credentials->scheme);
+    }
+    if (*type == ntlm::MessageType::kNegotiate) {
+      return StartHandshake(credentials->scheme, *token);
+    }
+    if (*type == ntlm::MessageType::kAuthenticate) {
+      return FinishHandshake(request, credentials->scheme, *token);
+    }
+    Abandon("malformed_token");
+    return Malformed(ntlm::MakeError(ntlm::ErrorCode::kWrongMessageType, "MS-NLMP 2.2.1",
+                                     "MessageType", 8,
+                                     "a client sends NEGOTIATE (1) or AUTHENTICATE (3)"),
+                     credentials->scheme);
+  }
+  if (negotiate && ntlm::spnego::LooksLikeSpnego(*token)) {
+    const uint8_t first = (*token)[0];
+    if (first == 0xa1 && handshake_ != nullptr) {
+      return FinishHandshake(request, credentials->scheme, *token);
+    }
+    return StartHandshake(credentials->scheme, *token);
+  }
+  Abandon("malformed_token");
+  return Malformed(ntlm::MakeError(ntlm::ErrorCode::kBadSignature, "MS-NLMP 2.2.1", "token", 0,
+                                   negotiate ? "neither an NTLMSSP message nor a SPNEGO token"
+                                             : "not an NTLMSSP message"),
+                   credentials->scheme);
+}
+
+}  // namespace ntlmh::mock

@@ -1,0 +1,147 @@
+// The HTTP side of NTLM for one TCP connection of the mock server ([MS-NTHT] 3.2, [MS-NLMP]
+// 3.2.5): which status and headers answer a request, given the connection's handshake state.
+// Plain values in, plain values out: no sockets and no Beast here, so that the transport
+// (server.cc) stays the only translation unit that pays for Boost.Beast, and so that this part
+// can be tested without one.
+//
+// One AuthGate lives with one TCP connection, never with a client address. A NEGOTIATE starts a
+// handshake (one engine SpnegoNtlmServer) on that connection; the AUTHENTICATE must come on the
+// same connection. After success the connection stays authenticated, as IIS keeps it, unless
+// Settings::auth_per_request.
+//
+// Example:
+//   auto settings = std::make_shared<const Settings>(...);
+//   AuthGate gate(settings, /*connection_id=*/7, /*tls_binding=*/std::nullopt);
+//   Reply reply = gate.Handle(request);   // 401 offer, 401 CHALLENGE, 200 JSON, 400 ...
+#ifndef NTLMH_MOCK_SERVER_AUTH_GATE_H_
+#define NTLMH_MOCK_SERVER_AUTH_GATE_H_
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/compute.h"
+#include "engine/server.h"
+#include "engine/spnego_ntlm.h"
+
+namespace ntlmh::mock {
+
+// Which schemes the server offers and takes ([MS-NTHT] 2.2, RFC 4559).
+enum class SchemeChoice : uint8_t { kNtlm, kNegotiate, kBoth };
+
+// Faults: deliberate misbehaviour, to test how clients cope with broken servers. Stable names:
+// FaultName(); mock_server/README.md describes each.
+enum class Fault : uint8_t {
+  kCloseAfterChallenge,   // "close-after-challenge": send the CHALLENGE, then close
+  kBareSecondLeg,         // "bare-second-leg": answer the NEGOTIATE with a bare "NTLM"
+  kCombinedHeader,        // "combined-header": "WWW-Authenticate: Negotiate, NTLM" in one line
+  kLegacyChallenge,       // "legacy-challenge": the 32-byte CHALLENGE without target info
+  kEmptyTargetInfo,       // "empty-target-info": TARGET_INFO set, target info empty
+  kHugeTargetInfo,        // "huge-target-info": a 40000-byte target info
+  kOffsetPastEnd,         // "offset-past-end": TargetInfoFields.BufferOffset past the end
+  kOemOnly,               // "oem-only": never select UNICODE
+  kSameChallenge,         // "same-challenge": one server challenge for every handshake
+  kAnyPassword,           // "any-password": a wrong password or unknown user is accepted
+  kSkipMic,               // "skip-mic": a missing or wrong MIC is accepted
+};
+const char* FaultName(Fault f);
+std::optional<Fault> ParseFault(std::string_view name);
+std::vector<std::string> AllFaultNames();
+
+// One JSON line per finished (or abandoned) handshake, shared by every connection. Never holds
+// a password, a hash, a key or a response.
+class HandshakeLog {
+ public:
+  // False when |path| cannot be opened for appending.
+  [[nodiscard]] bool Open(const std::string& path);
+  void Write(const std::string& json_line);
+
+ private:
+  std::mutex mu_;
+  std::ofstream out_;
+};
+
+struct Settings {
+  ntlm::ServerConfig engine;  // copied into one SpnegoNtlmServer per handshake
+  SchemeChoice scheme = SchemeChoice::kNtlm;
+  bool proxy = false;             // 407 / Proxy-Authenticate / Proxy-Authorization
+  bool auth_per_request = false;  // every request needs its own handshake
+  std::set<Fault> faults;
+  HandshakeLog* log = nullptr;    // not owned; may be null
+
+  bool Has(Fault f) const { return faults.count(f) != 0; }
+};
+
+// A request as the gate needs it.
+struct Request {
+  std::string method;
+  std::string target;
+  std::string content_type;
+  std::vector<std::string> authorization;  // every Authorization (or Proxy-Authorization) value
+  std::string_view body;
+};
+
+struct Reply {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // in order; names may repeat
+  std::string body;
+  std::string content_type;  // empty: no body type
+  bool close = false;        // close the connection after this reply
+};
+
+class AuthGate {
+ public:
+  // |tls_binding|: TlsServerEndPointBindingsHash of the server's certificate (HTTPS only); it
+  // becomes ServerPolicy::expected_channel_bindings.
+  AuthGate(std::shared_ptr<const Settings> settings, uint64_t connection_id,
+           std::optional<ntlm::Key16> tls_binding);
+  ~AuthGate();
+
+  Reply Handle(const Request& request);
+
+  // A CHALLENGE was sent and its AUTHENTICATE has not come yet.
+  bool handshake_pending() const { return handshake_ != nullptr; }
+  bool authenticated() const { return identity_.has_value(); }
+
+  // The connection ends: a pending handshake is logged as abandoned.
+  void Abandon(const char* why);
+
+ private:
+  struct Identity {
+    ntlm::AcceptResult result;
+  };
+  struct Pending;  // the handshake between CHALLENGE and AUTHENTICATE
+
+  Reply Offer(const char* reject_reason) const;
+  Reply Authenticated(const Request& request) const;
+  Reply Malformed(const ntlm::Error& error, std::string_view scheme);
+  Reply StartHandshake(std::string_view scheme, const ntlm::Bytes& token);
+  Reply FinishHandshake(const Request& request, std::string_view scheme,
+                        const ntlm::Bytes& token);
+  std::string ChallengeHeaderName() const;
+  int ChallengeStatus() const;
+
+  std::shared_ptr<const Settings> settings_;
+  uint64_t connection_id_;
+  std::optional<ntlm::Key16> tls_binding_;
+  std::unique_ptr<Pending> handshake_;
+  std::optional<Identity> identity_;
+};
+
+// The 200 body: JSON with user, domain, workstation, response_kind, mic, channel_bindings, spn,
+// method, path, content_type, body_length, body_sha256 (hex, SHA-256 by OpenSSL EVP).
+std::string EchoJson(const ntlm::AcceptResult& who, const Request& request);
+
+// Lower-case hex SHA-256 of |data|.
+std::string Sha256Hex(std::string_view data);
+
+}  // namespace ntlmh::mock
+
+#endif  // NTLMH_MOCK_SERVER_AUTH_GATE_H_

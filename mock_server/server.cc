@@ -1,0 +1,375 @@
+// The only translation unit with Boost.Asio and Boost.Beast (compile time: see server.h).
+#include "mock_server/server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <csignal>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "engine/compute.h"
+#include "mock_server/tls_material.h"
+
+namespace ntlmh::mock {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// What every connection shares; lives as long as RunServer.
+struct Shared {
+  ServerOptions options;
+  std::shared_ptr<const Settings> settings;
+  std::optional<ntlm::Key16> tls_binding;
+  std::atomic<size_t> connections{0};
+  std::atomic<uint64_t> next_id{1};
+};
+
+// One TCP connection: reads one request at a time, lets the AuthGate answer it, writes the
+// reply, and reads the next. Every handler runs on the connection's strand.
+template <typename Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <typename... Args>
+  Connection(Shared& shared, uint64_t id, Args&&... stream_args)
+      : shared_(shared),
+        stream_(std::forward<Args>(stream_args)...),
+        gate_(shared.settings, id, kTls ? shared.tls_binding : std::nullopt) {}
+
+  ~Connection() {
+    gate_.Abandon("connection_closed");
+    shared_.connections.fetch_sub(1);
+  }
+
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(shared_.options.handshake_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Connection::OnTlsHandshake,
+                                                        this->shared_from_this()));
+    } else {
+      ReadHeader();
+    }
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void OnTlsHandshake(beast::error_code ec) {
+    if (ec) {
+      return;  // not a TLS client, or too slow: drop
+    }
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(shared_.options.max_header_bytes));
+    parser_->body_limit(shared_.options.max_body_bytes);
+    Lowest().expires_after(gate_.handshake_pending() ? shared_.options.handshake_timeout
+                                                     : shared_.options.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Connection::OnHeader, this->shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) {
+      return OnReadError(ec);
+    }
+    // RFC 9110 10.1.1: a client waiting for "100 Continue" gets it before the body is read.
+    const auto& req = parser_->get();
+    if (req.version() >= 11 && !parser_->is_done() &&
+        beast::iequals(req[http::field::expect], "100-continue")) {
+      continue_.emplace(http::status::continue_, req.version());
+      return http::async_write(
+          stream_, *continue_,
+          beast::bind_front_handler(&Connection::OnContinueSent, this->shared_from_this()));
+    }
+    ReadBody();
+  }
+
+  void OnContinueSent(beast::error_code ec, size_t) {
+    if (ec) {
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Connection::OnRequest, this->shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return Refuse(http::status::request_header_fields_too_large, "request header too large");
+    }
+    if (ec == http::error::body_limit) {
+      return Refuse(http::status::payload_too_large, "request body too large");
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Refuse(http::status::bad_request, "malformed HTTP request");
+    }
+    // end of stream, timeout, reset, TLS error: nothing to answer.
+    gate_.Abandon(ec == beast::error::timeout ? "timeout" : "connection_closed");
+    Close();
+  }
+
+  void OnRequest(beast::error_code ec, size_t) {
+    if (ec) {
+      return OnReadError(ec);
+    }
+    auto& req = parser_->get();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.content_type = std::string(req[http::field::content_type]);
+    const auto auth_field =
+        shared_.settings->proxy ? http::field::proxy_authorization : http::field::authorization;
+    for (const auto& field : req) {
+      if (field.name() == auth_field) {
+        request.authorization.emplace_back(field.value());
+      }
+    }
+    request.body = req.body();
+
+    // Nothing a client sends may end the process: an exception (a header value too long for
+    // Beast's fields, an allocation failure) becomes a 500 and closes this connection only.
+    try {
+      Reply reply = gate_.Handle(request);
+      const bool keep_alive = req.keep_alive() && !reply.close;
+      Send(static_cast<http::status>(reply.status), req.version(), std::move(reply), keep_alive);
+    } catch (const std::exception& e) {
+      Reply reply;
+      reply.content_type = "text/plain";
+      reply.body = std::string("internal error: ") + e.what() + "\n";
+      gate_.Abandon("internal_error");
+      Send(http::status::internal_server_error, 11, std::move(reply), false);
+    }
+  }
+
+  void Refuse(http::status status, const char* text) {
+    Reply reply;
+    reply.content_type = "text/plain";
+    reply.body = std::string(text) + "\n";
+    gate_.Abandon("bad_http");
+    Send(status, 11, std::move(reply), false);
+  }
+
+  void Send(http::status status, unsigned version, Reply reply, bool keep_alive) {
+    response_.emplace(status, version);
+    response_->set(http::field::server, "ntlmh-mock");
+    for (auto& [name, value] : reply.headers) {
+      response_->insert(name, value);
+    }
+    if (!reply.content_type.empty()) {
+      response_->set(http::field::content_type, reply.content_type);
+    }
+    response_->body() = std::move(reply.body);
+    response_->keep_alive(keep_alive);
+    response_->prepare_payload();
+    Lowest().expires_after(shared_.options.idle_timeout);
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&Connection::OnWritten, this->shared_from_this(),
+                                                keep_alive));
+  }
+
+  void OnWritten(bool keep_alive, beast::error_code ec, size_t) {
+    if (ec) {
+      return;
+    }
+    response_.reset();
+    if (!keep_alive) {
+      return Close();
+    }
+    ReadHeader();
+  }
+
+  void Close() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown(
+          beast::bind_front_handler(&Connection::OnTlsShutdown, this->shared_from_this()));
+    } else {
+      beast::error_code ignored;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  void OnTlsShutdown(beast::error_code) {
+    beast::error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  Shared& shared_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  std::optional<http::response<http::string_body>> response_;
+  AuthGate gate_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, Shared& shared, ssl::context* tls)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), shared_(shared), tls_(tls) {}
+
+  bool Open(const tcp::endpoint& endpoint, std::string* error) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      *error = "cannot listen on " + endpoint.address().to_string() + ":" +
+               std::to_string(endpoint.port()) + ": " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void Stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+ private:
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) {
+      return;
+    }
+    if (!ec) {
+      if (shared_.connections.fetch_add(1) >= shared_.options.max_connections) {
+        shared_.connections.fetch_sub(1);
+        beast::error_code ignored;
+        socket.close(ignored);  // over the limit: no reply, no state
+      } else {
+        const uint64_t id = shared_.next_id.fetch_add(1);
+        if (tls_ != nullptr) {
+          std::make_shared<Connection<TlsStream>>(shared_, id, std::move(socket), *tls_)
+              ->Start();
+        } else {
+          std::make_shared<Connection<beast::tcp_stream>>(shared_, id, std::move(socket))
+              ->Start();
+        }
+      }
+    }
+    Accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Shared& shared_;
+  ssl::context* tls_;
+};
+
+}  // namespace
+
+int RunServer(const ServerOptions& options,
+              const std::function<void(const std::string& url)>& on_listening,
+              std::string* error) {
+  Shared shared;
+  shared.options = options;
+  shared.settings = options.settings;
+
+  std::optional<ssl::context> tls;
+  if (options.tls != TlsSource::kNone) {
+    TlsMaterial material;
+    const bool made = options.tls == TlsSource::kSelfSigned
+                          ? MakeSelfSigned(&material, error)
+                          : LoadPemFiles(options.tls_cert_file, options.tls_key_file, &material,
+                                         error);
+    if (!made) {
+      return 2;
+    }
+    tls.emplace(ssl::context::tls_server);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                     ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls->use_certificate_chain(net::buffer(material.cert_pem), ec);
+    if (!ec) {
+      tls->use_private_key(net::buffer(material.key_pem), ssl::context::pem, ec);
+    }
+    if (ec) {
+      *error = "TLS certificate or key refused: " + ec.message();
+      return 2;
+    }
+    auto binding = ntlm::TlsServerEndPointBindingsHash(material.leaf_der);
+    if (!binding.ok()) {
+      *error = "channel binding of the certificate: " + binding.error().ToString();
+      return 2;
+    }
+    shared.tls_binding = *binding;
+  }
+
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec) {
+    *error = "not an IP address: " + options.host;
+    return 2;
+  }
+  const int threads = options.threads < 1 ? 1 : options.threads;
+  net::io_context ioc(threads);
+  auto listener = std::make_shared<Listener>(ioc, shared, tls ? &*tls : nullptr);
+  if (!listener->Open(tcp::endpoint(address, options.port), error)) {
+    return 2;
+  }
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code&, int) {
+    listener->Stop();
+    ioc.stop();
+  });
+  listener->Accept();
+
+  const std::string host =
+      address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  on_listening(std::string(tls ? "https://" : "http://") + host + ":" +
+               std::to_string(listener->port()));
+
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) {
+    pool.emplace_back([&ioc] { ioc.run(); });
+  }
+  ioc.run();
+  for (auto& t : pool) {
+    t.join();
+  }
+  return 0;
+}
+
+}  // namespace ntlmh::mock

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""Real NTLM clients against `ntlmh serve` (issue #4): curl and python3-requests-ntlm.
+
+Usage: mock_server_peers.py NTLMH_BINARY {curl|requests} {http|https}
+
+Starts the server on 127.0.0.1 with a free port, runs the client's checks, and stops the server
+with SIGTERM. Every wait is bounded. A missing peer is a failure, never a skip: scripts/setup.sh
+installs curl and python3-requests-ntlm. requests-ntlm needs MD4, which Debian's OpenSSL 3 keeps
+in the legacy provider: the requests checks run with OPENSSL_CONF set to openssl-legacy.cnf
+beside this file (set by the test registration in tests/CMakeLists.txt).
+"""
+import hashlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+USER = "CORP\\alice"
+PASSWORD = "Secret1!"
+TIMEOUT = 20  # seconds, for every client call
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+class Server:
+    def __init__(self, ntlmh, args):
+        self.proc = subprocess.Popen(
+            [ntlmh, "serve", "--listen", "127.0.0.1:0", "--user", USER + ":" + PASSWORD] + args,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
+        line = self.proc.stdout.readline().decode() if ready else ""
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError("server did not start: %r %r" % (line, self.proc.stderr.read()))
+        self.url = line[len("listening on "):].strip()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def curl(args):
+    """Runs curl; returns (status, headers text, body text)."""
+    with tempfile.TemporaryDirectory() as d:
+        head, body = os.path.join(d, "h"), os.path.join(d, "b")
+        p = subprocess.run(["curl", "-sS", "--max-time", str(TIMEOUT), "-D", head, "-o", body,
+                            "-w", "%{http_code}"] + args,
+                           capture_output=True, text=True, timeout=TIMEOUT + 5)
+        h = open(head).read() if os.path.exists(head) else ""
+        b = open(body).read() if os.path.exists(body) else ""
+        return int(p.stdout or 0), h, b
+
+
+def form_body(pairs):
+    # curl --data-urlencode name=value sends name=<value form-encoded: space as +>, joined by &.
+    return "&".join(k + "=" + urllib.parse.quote_plus(v, safe="") for k, v in pairs)
+
+
+def run_curl(ntlmh, tls):
+    k = ["-k"] if tls else []
+    server = Server(ntlmh, ["--tls-self-signed"] if tls else [])
+    try:
+        check(server.url.startswith("https://" if tls else "http://"), "scheme of " + server.url)
+        cred = ["--ntlm", "-u", USER + ":" + PASSWORD]
+        status, _, body = curl(k + cred + [server.url + "/hello"])
+        check(status == 200, "curl GET authenticates (status %d)" % status)
+        if status == 200:
+            j = json.loads(body)
+            check(j["user"] == "alice" and j["domain"] == "CORP", "user and domain echoed")
+            check(j["response_kind"] == "ntlmv2", "curl sends NTLMv2")
+            check(j["path"] == "/hello", "path echoed")
+
+        pairs = [("name", "J\u00fcrgen M\u00fcller"), ("city", "Z\u00fcrich & Bern")]
+        expected = form_body(pairs)
+        form = []
+        for key, value in pairs:
+            form += ["--data-urlencode", key + "=" + value]
+        status, _, body = curl(k + cred + form + [server.url + "/form"])
+        check(status == 200, "curl POST authenticates (status %d)" % status)
+        if status == 200:
+            j = json.loads(body)
+            check(j["method"] == "POST", "method POST")
+            check(j["content_type"] == "application/x-www-form-urlencoded", "form content type")
+            check(j["body_length"] == len(expected.encode()), "form body length")
+            check(j["body_sha256"] == hashlib.sha256(expected.encode()).hexdigest(),
+                  "form body re-sent after the handshake (SHA-256)")
+
+        status, head, _ = curl(k + ["--ntlm", "-u", USER + ":wrong", server.url + "/"])
+        check(status == 401, "wrong password is 401 (status %d)" % status)
+        check("x-ntlm-reject: wrong_proof" in head.lower(), "X-NTLM-Reject: wrong_proof")
+    finally:
+        check(server.stop() == 0, "server exits 0 on SIGTERM")
+
+    if not tls:
+        proxy = Server(ntlmh, ["--proxy"])
+        try:
+            # curl asks the proxy for an absolute URI; nothing leaves 127.0.0.1.
+            status, _, body = curl(["--proxy-ntlm", "-U", USER + ":" + PASSWORD,
+                                    "-x", proxy.url, "http://origin.invalid/via-proxy"])
+            check(status == 200, "curl --proxy-ntlm authenticates (status %d)" % status)
+            if status == 200:
+                check(json.loads(body)["path"] == "http://origin.invalid/via-proxy",
+                      "absolute URI echoed")
+            status, _, _ = curl(["--proxy-ntlm", "-U", USER + ":wrong", "-x", proxy.url,
+                                 "http://origin.invalid/"])
+            check(status == 407, "wrong proxy password is 407 (status %d)" % status)
+        finally:
+            check(proxy.stop() == 0, "proxy exits 0 on SIGTERM")
+
+
+def run_requests(ntlmh, tls):
+    import requests
+    import requests_ntlm
+    import urllib3
+    urllib3.disable_warnings()
+
+    args = ["--tls-self-signed", "--epa", "require"] if tls else []
+    server = Server(ntlmh, args)
+    try:
+        session = requests.Session()
+        session.verify = False
+        auth = requests_ntlm.HttpNtlmAuth(USER, PASSWORD)
+        r = session.get(server.url + "/hello", auth=auth, verify=False, timeout=TIMEOUT)
+        check(r.status_code == 200, "requests GET authenticates (status %d)" % r.status_code)
+        if r.status_code == 200:
+            j = r.json()
+            check(j["user"] == "alice", "user echoed")
+            check(j["mic"]["present"] and j["mic"]["valid"], "requests-ntlm sends a valid MIC")
+            if tls:
+                check(j["channel_bindings"]["present"] and j["channel_bindings"]["valid"],
+                      "channel bindings match the server certificate (--epa require)")
+
+        data = {"name": "J\u00fcrgen", "note": "a&b=c"}
+        expected = urllib.parse.urlencode(data)
+        r = requests.Session().post(server.url + "/form", data=data, auth=auth, verify=False,
+                                    timeout=TIMEOUT)
+        check(r.status_code == 200, "requests POST authenticates (status %d)" % r.status_code)
+        if r.status_code == 200:
+            j = r.json()
+            check(j["body_sha256"] == hashlib.sha256(expected.encode()).hexdigest(),
+                  "form body re-sent after the handshake (SHA-256)")
+
+        r = requests.get(server.url + "/", auth=requests_ntlm.HttpNtlmAuth(USER, "wrong"),
+                         verify=False, timeout=TIMEOUT)
+        check(r.status_code == 401, "wrong password is 401 (status %d)" % r.status_code)
+        check(r.headers.get("X-NTLM-Reject") == "wrong_proof", "X-NTLM-Reject: wrong_proof")
+    finally:
+        check(server.stop() == 0, "server exits 0 on SIGTERM")
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests") or \
+            sys.argv[3] not in ("http", "https"):
+        print(__doc__)
+        return 2
+    ntlmh, peer, tls = sys.argv[1], sys.argv[2], sys.argv[3] == "https"
+    started = time.monotonic()
+    if peer == "curl":
+        run_curl(ntlmh, tls)
+    else:
+        run_requests(ntlmh, tls)
+    print("%d failure(s) in %.1f s" % (len(failures), time.monotonic() - started))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
