@@ -1245,13 +1245,13 @@ TEST(ServerWithClient, Matrix) {
        RejectReason::kNtlmV1Refused},
       {"ess at level 4", [](ClientConfig* c) { c->response = ResponseKind::kNtlmV1Ess; },
        [](ServerConfig* s) { s->policy.lm_compatibility_level = 4; }, RejectReason::kNone},
-      {"lm at level 3",
+      {"lm at level 4",
        [](ClientConfig* c) {
          c->response = ResponseKind::kLm;
          c->user = "DOMAIN\\olduser";
          c->secret.password = "Password";
        },
-       [](ServerConfig* s) { s->policy.lm_compatibility_level = 3; }, RejectReason::kLmRefused},
+       [](ServerConfig* s) { s->policy.lm_compatibility_level = 4; }, RejectReason::kLmRefused},
       {"lm at level 2",
        [](ClientConfig* c) {
          c->response = ResponseKind::kLm;
