@@ -96,6 +96,17 @@ class Cursor {
   size_t pos_ = 0;
 };
 
+// A character for an error reason: 'c' when printable ASCII, else its byte value, so that a
+// reason never carries a control character or a piece of a UTF-8 sequence.
+std::string DescribeChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7f) {
+    return std::string("character '") + c + "'";
+  }
+  static const char kHex[] = "0123456789abcdef";
+  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -152,7 +163,7 @@ Result<std::vector<Challenge>> ParseChallenges(std::string_view value) {
     std::string_view scheme = c.Token();
     if (scheme.empty()) {
       return MakeError(ErrorCode::kBadValue, kRuleAuth, "auth-scheme", scheme_at,
-                       std::string("expected an auth-scheme, found '") + c.peek() + "'");
+                       "expected an auth-scheme, found " + DescribeChar(c.peek()));
     }
     Challenge ch;
     ch.scheme = std::string(scheme);
@@ -174,6 +185,7 @@ Result<std::vector<Challenge>> ParseChallenges(std::string_view value) {
     look.SkipOws();
     if (!t68.empty() && (look.done() || look.peek() == ',')) {
       ch.token68 = std::string(t68);
+      ch.token68_offset = body_at;
       c = look;
       out.push_back(std::move(ch));
       continue;
@@ -294,7 +306,7 @@ Result<Bytes> Base64Decode(std::string_view text) {
       v[k] = Base64Value(ch);
       if (v[k] < 0 || pad > 0) {
         return MakeError(ErrorCode::kBadValue, kRuleBase64, "base64", i + k,
-                         "character '" + std::string(1, ch) + "' is not base64");
+                         DescribeChar(ch) + " is not base64");
       }
     }
     const uint32_t triple = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];

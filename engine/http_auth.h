@@ -21,6 +21,9 @@ namespace ntlm::http_auth {
 struct Challenge {
   std::string scheme;   // as sent; compare with SchemeIs()
   std::string token68;  // e.g. the base64 NTLM message; empty when absent
+  // Where token68 starts in the parsed value (0 when absent), so that a caller can report a
+  // fault inside the token (a bad base64 character) at its place in the whole header value.
+  size_t token68_offset = 0;
   std::vector<std::pair<std::string, std::string>> params;  // names lower-cased, values unquoted
 
   bool SchemeIs(std::string_view name) const;
@@ -34,7 +37,8 @@ Result<std::vector<Challenge>> ParseChallenges(std::string_view value);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Base64 (RFC 4648 4) with padding. Decoding is strict: characters outside the alphabet, bad
-// padding, or non-zero pad bits are errors naming the offset.
+// padding, or non-zero pad bits are errors naming the offset in |text|. A character that is not
+// printable ASCII is named by its byte value ("byte 0x1b"), so the reason is plain ASCII.
 std::string Base64Encode(ByteView data);
 Result<Bytes> Base64Decode(std::string_view text);
 

@@ -106,5 +106,53 @@ TEST(Base64_Rfc4648, RejectsMalformed) {
   }
 }
 
+TEST(HttpAuth_Rfc7235, Token68OffsetIsItsPlaceInTheValue) {
+  const struct {
+    const char* value;
+    std::vector<size_t> offsets;  // one per challenge; 0 where there is no token68
+  } cases[] = {
+      {"NTLM TlRMTVNTUAABAAAA", {5}},
+      {"NTLM", {0}},
+      {"Negotiate, Basic realm=\"a, b\", NTLM dGVzdA==", {0, 0, 36}},
+      {"  ,  NEGOTIATE   YWJj  , ,", {17}},
+      {"NTLM abc=,Negotiate  YWJj", {5, 21}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.value);
+    if (c.offsets.empty()) {
+      continue;
+    }
+    auto r = ParseChallenges(c.value);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    ASSERT_EQ(r->size(), c.offsets.size());
+    for (size_t i = 0; i < c.offsets.size(); ++i) {
+      EXPECT_EQ((*r)[i].token68_offset, c.offsets[i]);
+      if (!(*r)[i].token68.empty()) {
+        EXPECT_EQ(std::string_view(c.value).substr((*r)[i].token68_offset,
+                                                   (*r)[i].token68.size()),
+                  (*r)[i].token68);
+      }
+    }
+  }
+  auto tab = ParseChallenges("NTLM\tabc=");
+  ASSERT_TRUE(tab.ok()) << tab.error().ToString();
+  EXPECT_EQ((*tab)[0].token68_offset, 5u);
+}
+
+TEST(Base64_Rfc4648, ReasonNamesUnprintableCharactersByValue) {
+  auto esc = Base64Decode("Zm9v\x1b[2J");
+  ASSERT_FALSE(esc.ok());
+  EXPECT_EQ(esc.error().ToString(), "base64 at offset 4: byte 0x1b is not base64 [RFC 4648 4]");
+  auto utf8 = Base64Decode("Zm\xc3\xa9");
+  ASSERT_FALSE(utf8.ok());
+  EXPECT_EQ(utf8.error().reason, "byte 0xc3 is not base64");
+  auto bang = Base64Decode("Zm9v!A==");
+  ASSERT_FALSE(bang.ok());
+  EXPECT_EQ(bang.error().reason, "character '!' is not base64");
+  auto scheme = ParseChallenges("\x7f");
+  ASSERT_FALSE(scheme.ok());
+  EXPECT_EQ(scheme.error().reason, "expected an auth-scheme, found byte 0x7f");
+}
+
 }  // namespace
 }  // namespace ntlm::http_auth
