@@ -1,8 +1,11 @@
 // ntlmh vectors: runs NTLM test-vector files against the engine (vectors/README.md).
 //
-// Output: one line per checked value on stdout ("PASS <vector> <kind> <key>" or
-// "FAIL ... expected X got Y"), then "N passed, M failed" alone on the last line. An unreadable
-// or invalid file is reported on stderr as "error: <file>: vector '<name>': <key>: <message>".
+// Output: one line per checked value on stdout ("PASS <file>: <vector> <kind> <key>" or
+// "FAIL <file>: ... expected X got Y"), then "N passed, M failed" alone on the last line. An
+// unreadable or invalid file is reported on stderr as
+// "error: <file>: vector '<name>': <key>: <message>". Whatever comes from the command line or a
+// file is escaped for the terminal (cli/terminal_text.h), so no input can forge a line.
+// Only regular files are read, up to 16 MiB each (vectors/runner.h).
 // Exit status: 0 all passed, 1 any mismatch, 2 usage error or any unreadable/invalid file.
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/terminal_text.h"
 #include "vectors/runner.h"
 
 namespace ntlmh {
@@ -68,8 +72,9 @@ int RunVectors(int argc, char** argv) {
   cxxopts::Options opts("ntlmh vectors",
                         "Run NTLM test-vector files (JSON, see vectors/README.md) against the "
                         "engine.\nWithout PATH, runs the shipped vectors. A PATH is a file or a "
-                        "directory of *.json files.\nExit status: 0 all passed, 1 a value "
-                        "mismatched, 2 an unreadable or invalid file.");
+                        "directory of *.json files;\nonly regular files of at most 16 MiB are "
+                        "read. Each result line names its file.\nExit status: 0 all passed, 1 a "
+                        "value mismatched, 2 an unreadable or invalid file.");
   opts.add_options()("json", "print the results as one JSON document")("h,help", "show this help")(
       "paths", "files or directories", cxxopts::value<std::vector<std::string>>());
   opts.parse_positional({"paths"});
@@ -78,7 +83,7 @@ int RunVectors(int argc, char** argv) {
   try {
     args = opts.parse(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ntlmh vectors: %s\n", e.what());
+    std::fprintf(stderr, "ntlmh vectors: %s\n", EscapeForTerminal(e.what()).c_str());
     return 2;
   }
   if (args.count("help") != 0) {

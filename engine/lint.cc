@@ -1,7 +1,10 @@
-// Conformance notes: [MS-NLMP] 2.2.1.1-2.2.1.3, 2.2.2.1, 2.2.2.5, 2.2.2.10, 3.1.5.1.2, 3.3.
+// Conformance notes: [MS-NLMP] 2.2.1.1-2.2.1.3, 2.2.2.1, 2.2.2.5, 2.2.2.7, 2.2.2.10, 3.1.5.1.2,
+// 3.3.
 #include "engine/lint.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
 
 namespace ntlm {
 
@@ -12,6 +15,86 @@ constexpr uint32_t kReservedFlagBits = 0x1D244508;  // r1..r10 of 2.2.2.5
 void Add(std::vector<LintNote>* out, Severity s, const char* rule, const char* field,
          std::string text) {
   out->push_back(LintNote{s, rule, field, std::move(text)});
+}
+
+// "1 byte", "2 bytes".
+std::string Count(size_t n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%08x", v);
+  return buf;
+}
+
+// FILETIMEs outside [2000-01-01, 2100-01-01) are taken for a broken clock or a broken field.
+bool PlausibleFileTime(uint64_t filetime) {
+  static const uint64_t kFrom = UnixToFileTime(946684800);   // 2000-01-01T00:00:00Z
+  static const uint64_t kTo = UnixToFileTime(4102444800);    // 2100-01-01T00:00:00Z
+  return filetime >= kFrom && filetime < kTo;
+}
+
+void CheckTimestamp(uint64_t filetime, const char* rule, const char* field, const char* what,
+                    std::vector<LintNote>* out) {
+  if (!PlausibleFileTime(filetime)) {
+    Add(out, Severity::kInfo, rule, field,
+        std::string(what) + " " + FileTimeToIso8601(filetime) +
+            " is implausible (before 2000 or after 2100): a wrong clock or a corrupt field");
+  }
+}
+
+// What every AV pair list is checked for, in a CHALLENGE (|field| "TargetInfo") and in the
+// NTLMv2 client challenge. A missing MsvAvEOL and undefined or repeated AvIds get past a lenient
+// decoder only (a strict one refuses the message); with --lenient they show up here.
+void CheckAvList(const TargetInfo& ti, const char* field, std::vector<LintNote>* out) {
+  // 2.2.2.1 MsvAvEOL: "This type of information MUST be present in the AV pair list."
+  if (!ti.had_eol) {
+    Add(out, Severity::kMust, "MS-NLMP 2.2.2.1", field,
+        "the AV pair list ends without MsvAvEOL, which must be present");
+  }
+  std::set<uint16_t> seen;
+  std::set<uint16_t> unknown_reported;
+  std::set<uint16_t> duplicate_reported;
+  for (const AvPair& p : ti.pairs) {
+    // 2.2.2.1 AvId: "The contents of this field MUST be a value from the following table."
+    if (p.id > kMaxKnownAvId && unknown_reported.insert(p.id).second) {
+      Add(out, Severity::kMust, "MS-NLMP 2.2.2.1", field,
+          AvIdName(p.id) + " is not an AvId the spec defines");
+    }
+    if (!seen.insert(p.id).second && duplicate_reported.insert(p.id).second) {
+      Add(out, Severity::kShould, "MS-NLMP 2.2.2.1", field,
+          AvIdName(p.id) + " appears more than once; receivers use the first");
+    }
+  }
+  // MsvAvFlags, 2.2.2.1: bits 0x1, 0x2 and 0x4 are defined; the others mean nothing.
+  if (const auto flags = ti.GetFlags(); flags.has_value()) {
+    constexpr uint32_t kDefined =
+        kAvFlagAccountAuthConstrained | kAvFlagMicPresent | kAvFlagUntrustedSpn;
+    if ((*flags & ~kDefined) != 0) {
+      Add(out, Severity::kInfo, "MS-NLMP 2.2.2.1", field,
+          "MsvAvFlags " + Hex32(*flags) + " sets undefined bits " + Hex32(*flags & ~kDefined) +
+              "; only 0x00000001, 0x00000002 and 0x00000004 are defined");
+    }
+  }
+  if (const auto ts = ti.GetTimestamp(); ts.has_value()) {
+    CheckTimestamp(*ts, "MS-NLMP 2.2.2.1", field, "MsvAvTimestamp", out);
+  }
+}
+
+void CheckTargetTypes(uint32_t flags, bool in_challenge, std::vector<LintNote>* out) {
+  if ((flags & kTargetTypeDomain) == 0 || (flags & kTargetTypeServer) == 0) {
+    return;
+  }
+  if (in_challenge) {
+    Add(out, Severity::kMust, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+        "NTLMSSP_TARGET_TYPE_DOMAIN and NTLMSSP_TARGET_TYPE_SERVER are both set; one of them "
+        "must not be");
+  } else {
+    Add(out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+        "NTLMSSP_TARGET_TYPE_DOMAIN and NTLMSSP_TARGET_TYPE_SERVER are both set; both are "
+        "ignored outside a CHALLENGE");
+  }
 }
 
 void CheckReservedBits(uint32_t flags, std::vector<LintNote>* out) {
@@ -71,9 +154,25 @@ std::vector<LintNote> LintNegotiate(const NegotiateMessage& m) {
     Add(&out, Severity::kShould, "MS-NLMP 2.2.1.1", "WorkstationFields",
         "a workstation name is present without NTLMSSP_NEGOTIATE_OEM_WORKSTATION_SUPPLIED");
   }
+  // K and L say the field is supplied (2.2.2.5); an empty field contradicts the flag.
+  if ((m.flags & kNegotiateOemDomainSupplied) != 0 && m.domain_field.len == 0) {
+    Add(&out, Severity::kShould, "MS-NLMP 2.2.1.1", "DomainNameFields",
+        "NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED is set but the domain name is empty");
+  }
+  if ((m.flags & kNegotiateOemWorkstationSupplied) != 0 && m.workstation_field.len == 0) {
+    Add(&out, Severity::kShould, "MS-NLMP 2.2.1.1", "WorkstationFields",
+        "NTLMSSP_NEGOTIATE_OEM_WORKSTATION_SUPPLIED is set but the workstation name is empty");
+  }
+  CheckTargetTypes(m.flags, false, &out);
   if ((m.flags & kNegotiateLmKey) != 0) {
-    Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
-        "NTLMSSP_NEGOTIATE_LM_KEY asks for LM session security, which is weak");
+    if ((m.flags & kNegotiateExtendedSessionSecurity) != 0) {
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+          "both NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY and NTLMSSP_NEGOTIATE_LM_KEY are "
+          "requested: extended session security wins, the server returns it alone");
+    } else {
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+          "NTLMSSP_NEGOTIATE_LM_KEY asks for LM session security, which is weak");
+    }
   }
   return out;
 }
@@ -94,9 +193,12 @@ std::vector<LintNote> LintChallenge(const ChallengeMessage& m) {
     Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
         "both NTLMSSP_NEGOTIATE_UNICODE and NTLM_NEGOTIATE_OEM are set: Unicode is used");
   }
-  if ((m.flags & kTargetTypeDomain) != 0 && (m.flags & kTargetTypeServer) != 0) {
+  CheckTargetTypes(m.flags, true, &out);
+  // 2.2.2.5 G: with both requested, extended session security alone MUST be returned.
+  if ((m.flags & kNegotiateLmKey) != 0 && (m.flags & kNegotiateExtendedSessionSecurity) != 0) {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.5", "NegotiateFlags",
-        "NTLMSSP_TARGET_TYPE_DOMAIN and NTLMSSP_TARGET_TYPE_SERVER are both set");
+        "NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY and NTLMSSP_NEGOTIATE_LM_KEY are both set; "
+        "the server must return extended session security alone");
   }
   if (std::any_of(m.reserved.begin(), m.reserved.end(), [](uint8_t b) { return b != 0; })) {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.1.2", "Reserved", "Reserved MUST be zero");
@@ -119,6 +221,35 @@ std::vector<LintNote> LintChallenge(const ChallengeMessage& m) {
       Add(&out, Severity::kInfo, "MS-NLMP 3.1.5.1.2", "TargetInfo",
           "no MsvAvTimestamp: clients will not send a MIC");
     }
+    // Bytes after MsvAvEOL inside TargetInfoLen: MsvAvEOL "indicates that this is the last
+    // AV_PAIR in the list" (2.2.2.1).
+    if (m.target_info->had_eol && m.target_info->bytes_after_eol != 0) {
+      Add(&out, Severity::kShould, "MS-NLMP 2.2.2.1", "TargetInfo",
+          Count(m.target_info->bytes_after_eol, "byte") +
+              (m.target_info->bytes_after_eol == 1 ? " follows" : " follow") +
+              " MsvAvEOL inside TargetInfoLen; MsvAvEOL ends the list");
+    }
+    CheckAvList(*m.target_info, "TargetInfo", &out);
+    // Pairs that the client adds to its own copy (3.1.5.1.2) have no business in a CHALLENGE:
+    // a client that copies the server's list would send them twice or vouch for them. In
+    // MsvAvFlags only 0x1 (account authentication constrained) is the server's to say.
+    for (const AvId id : {AvId::kTargetName, AvId::kChannelBindings, AvId::kSingleHost}) {
+      if (m.target_info->Has(id)) {
+        Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", "TargetInfo",
+            AvIdName(static_cast<uint16_t>(id)) +
+                " is sent by clients, in the AUTHENTICATE; a server has no reason to send it");
+      }
+    }
+    if (const auto flags = m.target_info->GetFlags();
+        flags.has_value() && (*flags & ~kAvFlagAccountAuthConstrained) != 0) {
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", "TargetInfo",
+          "MsvAvFlags " + Hex32(*flags) +
+              " in a CHALLENGE sets client-only bits; a server may only say 0x00000001");
+    }
+  } else if ((m.flags & kNegotiateTargetInfo) != 0) {
+    // Only a lenient decoder gets here (the strict one refuses the message).
+    Add(&out, Severity::kMust, "MS-NLMP 2.2.1.2", "TargetInfoFields",
+        "NTLMSSP_NEGOTIATE_TARGET_INFO is set but the target info is empty");
   }
   if ((m.flags & kNegotiateExtendedSessionSecurity) == 0 &&
       (m.flags & kNegotiateTargetInfo) == 0) {
@@ -161,11 +292,18 @@ std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m) {
   CheckMaxLen(m.workstation_field, "WorkstationFields", &out);
   CheckMaxLen(m.session_key_field, "EncryptedRandomSessionKeyFields", &out);
 
+  CheckTargetTypes(m.flags, false, &out);
+  if ((m.flags & kNegotiateLmKey) != 0 && (m.flags & kNegotiateExtendedSessionSecurity) != 0) {
+    Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+        "both NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY and NTLMSSP_NEGOTIATE_LM_KEY are set: "
+        "extended session security wins, LM_KEY is ignored");
+  }
+
   const std::string kind = ResponseKind(m);
   if (kind == "unknown") {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.6", "NtChallengeResponseFields",
-        "an NT response of " + std::to_string(m.nt_response.size()) +
-            " bytes is neither NTLMv1 (24) nor NTLMv2 (more than 24)");
+        "an NT response of " + Count(m.nt_response.size(), "byte") +
+            " is neither NTLMv1 (24) nor NTLMv2 (more than 24)");
   }
   if (kind == "NTLMv1" || kind == "NTLMv1-ESS" || kind == "LM") {
     Add(&out, Severity::kInfo, "MS-NLMP 3.3.1", "NtChallengeResponseFields",
@@ -173,13 +311,13 @@ std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m) {
   }
   if (!m.lm_response.empty() && m.lm_response.size() != 24 && kind != "anonymous") {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.3", "LmChallengeResponseFields",
-        "an LM response must be 24 bytes, this one has " + std::to_string(m.lm_response.size()));
+        "an LM response must be 24 bytes, this one has " + Count(m.lm_response.size(), "byte"));
   }
   if ((m.flags & kNegotiateKeyExch) != 0 && kind != "anonymous" &&
       m.encrypted_random_session_key.size() != 16) {
     Add(&out, Severity::kMust, "MS-NLMP 3.1.5.1.2", "EncryptedRandomSessionKeyFields",
         "NTLMSSP_NEGOTIATE_KEY_EXCH is set but EncryptedRandomSessionKey has " +
-            std::to_string(m.encrypted_random_session_key.size()) + " bytes, not 16");
+            Count(m.encrypted_random_session_key.size(), "byte") + ", not 16");
   }
   if (kind == "anonymous" && !m.user.empty()) {
     Add(&out, Severity::kMust, "MS-NLMP 3.3", "UserNameFields",
@@ -197,13 +335,20 @@ std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m) {
       Add(&out, Severity::kShould, "MS-NLMP 2.2.2.1", "MsvAvFlags",
           "a MIC field is present but MsvAvFlags does not set 0x00000002");
     }
-    if (!av.Has(AvId::kChannelBindings)) {
-      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", "NTLMv2_CLIENT_CHALLENGE.AvPairs",
+    static constexpr char kAvField[] = "NTLMv2_CLIENT_CHALLENGE.AvPairs";
+    CheckAvList(av, kAvField, &out);
+    CheckTimestamp(m.ntlmv2->blob.timestamp, "MS-NLMP 2.2.2.7",
+                   "NTLMv2_CLIENT_CHALLENGE.TimeStamp", "TimeStamp", &out);
+    if (const AvPair* cb = av.Find(AvId::kChannelBindings); cb == nullptr) {
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", kAvField,
           "no MsvAvChannelBindings: the response is not bound to a TLS channel");
+    } else if (std::all_of(cb->value.begin(), cb->value.end(), [](uint8_t b) { return b == 0; })) {
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", kAvField,
+          "MsvAvChannelBindings is all zero: no channel binding, the response is not bound to a "
+          "TLS channel");
     }
     if (!av.Has(AvId::kTargetName)) {
-      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", "NTLMv2_CLIENT_CHALLENGE.AvPairs",
-          "no MsvAvTargetName (SPN)");
+      Add(&out, Severity::kInfo, "MS-NLMP 2.2.2.1", kAvField, "no MsvAvTargetName (SPN)");
     }
   }
   return out;

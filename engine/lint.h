@@ -1,6 +1,12 @@
 // Conformance notes on decoded messages: rules of [MS-NLMP] that a message breaks but that do
 // not stop it from being decoded (a MUST on the sender, a SHOULD, or flags that contradict the
 // payload). `ntlmh decode` prints them; the probe and `ntlmh explain` build on them.
+//
+// Every deviation that a lenient DecodePolicy lets through is reported here as well (an AV pair
+// list without MsvAvEOL or with bytes after it, duplicate or undefined AvIds,
+// NTLMSSP_NEGOTIATE_TARGET_INFO with an empty target info), so that decoding leniently never
+// hides a fault. The notes read only the decoded message: TargetInfo::had_eol and
+// bytes_after_eol say what the list looked like on the wire.
 #ifndef NTLM_ENGINE_LINT_H_
 #define NTLM_ENGINE_LINT_H_
 

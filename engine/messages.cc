@@ -243,7 +243,34 @@ class PayloadWriter {
 std::string VersionToString(const Version& v) {
   std::string out = std::to_string(v.major) + "." + std::to_string(v.minor) + "." +
                     std::to_string(v.build);
-  const char* name = nullptr;
+  // Windows 10, 11 and their servers all say 10.0; the build tells them apart. Releases by
+  // build (Microsoft's release information pages); servers share the client's build.
+  static constexpr struct {
+    uint16_t build;
+    const char* name;
+  } kReleases[] = {
+      {10240, "Windows 10 1507"},
+      {10586, "Windows 10 1511"},
+      {14393, "Windows 10 1607 / Server 2016"},
+      {15063, "Windows 10 1703"},
+      {16299, "Windows 10 1709"},
+      {17134, "Windows 10 1803"},
+      {17763, "Windows 10 1809 / Server 2019"},
+      {18362, "Windows 10 1903"},
+      {18363, "Windows 10 1909"},
+      {19041, "Windows 10 2004"},
+      {19042, "Windows 10 20H2"},
+      {19043, "Windows 10 21H1"},
+      {19044, "Windows 10 21H2"},
+      {19045, "Windows 10 22H2"},
+      {20348, "Server 2022"},
+      {22000, "Windows 11 21H2"},
+      {22621, "Windows 11 22H2"},
+      {22631, "Windows 11 23H2"},
+      {26100, "Windows 11 24H2 / Server 2025"},
+      {26200, "Windows 11 25H2"},
+  };
+  std::string name;
   if (v.major == 5 && v.minor == 1) name = "Windows XP";
   if (v.major == 5 && v.minor == 2) name = "Windows Server 2003";
   if (v.major == 6 && v.minor == 0) name = "Windows Vista / Server 2008";
@@ -251,12 +278,25 @@ std::string VersionToString(const Version& v) {
   if (v.major == 6 && v.minor == 2) name = "Windows 8 / Server 2012";
   if (v.major == 6 && v.minor == 3) name = "Windows 8.1 / Server 2012 R2";
   if (v.major == 10 && v.minor == 0) {
-    name = v.build >= 22000 ? "Windows 11 / Server 2022+" : "Windows 10 / Server 2016+";
+    for (const auto& r : kReleases) {
+      if (r.build == v.build) {
+        name = r.name;
+      }
+    }
+    if (name.empty()) {
+      if (v.build < 10240) {
+        name = "Windows 10 pre-release";
+      } else if (v.build <= 19045) {
+        name = "Windows 10";
+      } else if (v.build < 22000) {
+        name = "Windows pre-release";  // Insider builds between Windows 10 and 11
+      } else {
+        name = "Windows 11";
+      }
+    }
   }
-  if (name != nullptr) {
-    out += " (";
-    out += name;
-    out += ")";
+  if (!name.empty()) {
+    out += " (" + name + ")";
   }
   out += ", NTLM revision " + std::to_string(v.ntlm_revision);
   return out;

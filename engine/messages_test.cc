@@ -57,10 +57,38 @@ TEST(Negotiate_2_2_1_1, WindowsFormWithVersionRoundTrips) {
   EXPECT_EQ(m->version->minor, 0);
   EXPECT_EQ(m->version->build, 18362);
   EXPECT_EQ(m->version->ntlm_revision, 15);
-  EXPECT_EQ(VersionToString(*m->version), "10.0.18362 (Windows 10 / Server 2016+), NTLM revision 15");
+  EXPECT_EQ(VersionToString(*m->version), "10.0.18362 (Windows 10 1903), NTLM revision 15");
   auto again = EncodeNegotiate(*m);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, wire);
+}
+
+// VERSION, 2.2.2.10: 10.0 covers Windows 10, 11 and Server 2016-2025; the build names them.
+TEST(Version_2_2_2_10, NamesReleasesByBuild) {
+  const struct {
+    Version v;
+    const char* text;
+  } cases[] = {
+      {{5, 1, 2600, {}, 15}, "5.1.2600 (Windows XP), NTLM revision 15"},
+      {{6, 1, 7601, {}, 15}, "6.1.7601 (Windows 7 / Server 2008 R2), NTLM revision 15"},
+      {{10, 0, 9926, {}, 15}, "10.0.9926 (Windows 10 pre-release), NTLM revision 15"},
+      {{10, 0, 10240, {}, 15}, "10.0.10240 (Windows 10 1507), NTLM revision 15"},
+      {{10, 0, 14393, {}, 15}, "10.0.14393 (Windows 10 1607 / Server 2016), NTLM revision 15"},
+      {{10, 0, 15000, {}, 15}, "10.0.15000 (Windows 10), NTLM revision 15"},
+      {{10, 0, 17763, {}, 15}, "10.0.17763 (Windows 10 1809 / Server 2019), NTLM revision 15"},
+      {{10, 0, 19045, {}, 15}, "10.0.19045 (Windows 10 22H2), NTLM revision 15"},
+      {{10, 0, 20348, {}, 15}, "10.0.20348 (Server 2022), NTLM revision 15"},
+      {{10, 0, 21996, {}, 15}, "10.0.21996 (Windows pre-release), NTLM revision 15"},
+      {{10, 0, 22000, {}, 15}, "10.0.22000 (Windows 11 21H2), NTLM revision 15"},
+      {{10, 0, 22631, {}, 15}, "10.0.22631 (Windows 11 23H2), NTLM revision 15"},
+      {{10, 0, 26100, {}, 15}, "10.0.26100 (Windows 11 24H2 / Server 2025), NTLM revision 15"},
+      {{10, 0, 27000, {}, 15}, "10.0.27000 (Windows 11), NTLM revision 15"},
+      {{11, 0, 1, {}, 10}, "11.0.1, NTLM revision 10"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_EQ(VersionToString(c.v), c.text);
+  }
 }
 
 TEST(Negotiate_2_2_1_1, OemDomainAndWorkstationLayout) {

@@ -13,3 +13,5 @@ ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
 echo "== tests (ASan + UBSan build) =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
+echo "== fuzz (every target 30 s, clang, ASan + UBSan; fuzz/README.md) =="
+"$root/fuzz/run.sh" all 30

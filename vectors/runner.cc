@@ -1,18 +1,24 @@
 // ntlm-harness: the JSON test-vector runner (see runner.h and vectors/README.md).
 #include "vectors/runner.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
+#include <set>
 #include <string>
+#include <system_error>
 #include <utility>
 
+#include "cli/terminal_text.h"
 #include "engine/bytes.h"
 #include "engine/compute.h"
 #include "engine/crypto/crc32.h"
@@ -153,6 +159,47 @@ bool ParseFlags(const std::string& s, uint32_t* out) {
 template <typename Range>
 bool Contains(const Range& r, std::string_view s) {
   return std::any_of(std::begin(r), std::end(r), [&](const char* x) { return s == x; });
+}
+
+// "a number", "an array": for messages that say what was given instead of what is needed.
+std::string TypeName(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
+    default:
+      return "a number";
+  }
+}
+
+// A key taken from the file, cut short for messages: an unknown key may be megabytes long.
+// The cut never splits a UTF-8 sequence.
+constexpr size_t kMaxEchoedKeyBytes = 64;
+
+std::string EchoKey(std::string_view key) {
+  if (key.size() <= kMaxEchoedKeyBytes) {
+    return std::string(key);
+  }
+  size_t end = kMaxEchoedKeyBytes;
+  while (end > 0 && (static_cast<uint8_t>(key[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return std::string(key.substr(0, end)) + "...";
+}
+
+// The message for a hex byte string given as something else, or with bad digits.
+std::string BadHex(const json& value) {
+  if (!value.is_string()) {
+    return "must be a string of hex digit pairs, not " + TypeName(value);
+  }
+  return "bad hex (a string of hex digit pairs is needed)";
 }
 
 // --- evaluation of NTLM vectors --------------------------------------------------------------
@@ -544,16 +591,22 @@ Result<std::string> NtlmEval::Compute(const std::string& key) {
 // --- messages --------------------------------------------------------------------------------
 
 // Decodes |hex| as the message named by |key|, re-encodes it, and cross-checks its fields with
-// the vector's inputs and other expected values.
-CheckResult CheckMessage(const Vector& v, const std::string& key, const std::string& hex) {
-  CheckResult c;
+// the vector's inputs and other expected values, filling |*out|. An expected value that does not
+// decode as that message is not something to compare against: it makes the file invalid, and
+// the Problem says why.
+std::optional<Problem> CheckMessage(const Vector& v, const std::string& key, const std::string& hex,
+                                    CheckResult* out) {
+  CheckResult& c = *out;
   c.key = key;
   c.expected = hex;
   Bytes wire;
   if (!FromHex(hex, &wire)) {
-    c.detail = "bad hex";  // unreachable: validated before
-    return c;
+    return Problem{v.name, "expect." + key, "bad hex"};  // unreachable: validated before
   }
+  auto undecodable = [&](const char* what, const Error& e) {
+    return Problem{v.name, "expect." + key,
+                   std::string("not a valid ") + what + ": " + e.ToString()};
+  };
 
   std::vector<std::string> mismatches;
   auto expect_field = [&](const std::string& name, const std::string& want,
@@ -580,8 +633,7 @@ CheckResult CheckMessage(const Vector& v, const std::string& key, const std::str
   if (key == "challenge_message") {
     Result<ChallengeMessage> m = DecodeChallenge(wire);
     if (!m.ok()) {
-      c.detail = "decode failed: " + m.error().ToString();
-      return c;
+      return undecodable("CHALLENGE_MESSAGE", m.error());
     }
     if (auto it = v.in.hex.find("server_challenge"); it != v.in.hex.end()) {
       expect_field("ServerChallenge", ToHex(it->second), Hex(m->server_challenge));
@@ -601,8 +653,7 @@ CheckResult CheckMessage(const Vector& v, const std::string& key, const std::str
   } else {
     Result<AuthenticateMessage> m = DecodeAuthenticate(wire);
     if (!m.ok()) {
-      c.detail = "decode failed: " + m.error().ToString();
-      return c;
+      return undecodable("AUTHENTICATE_MESSAGE", m.error());
     }
     if (const std::string* s = expected_value("lm_response")) {
       expect_field("LmChallengeResponse", *s, ToHex(m->lm_response));
@@ -626,8 +677,9 @@ CheckResult CheckMessage(const Vector& v, const std::string& key, const std::str
   }
 
   if (!reencoded.ok()) {
+    // It decoded but the engine cannot write it back: the engine's failure, so a FAIL.
     c.detail = "re-encode failed: " + reencoded.error().ToString();
-    return c;
+    return std::nullopt;
   }
   c.got = ToHex(*reencoded);
   if (c.got != c.expected) {
@@ -637,7 +689,7 @@ CheckResult CheckMessage(const Vector& v, const std::string& key, const std::str
     c.detail += (i == 0 ? "" : "; ") + mismatches[i];
   }
   c.passed = mismatches.empty();
-  return c;
+  return std::nullopt;
 }
 
 // --- evaluation of primitive vectors ---------------------------------------------------------
@@ -692,13 +744,13 @@ Result<std::string> ComputePrimitive(const Vector& v, const std::string& key) {
 std::optional<Problem> ParseInputs(const json& obj, const std::string& vname, bool primitive,
                                    Inputs* out) {
   if (!obj.is_object()) {
-    return Problem{vname, "inputs", "must be an object"};
+    return Problem{vname, "inputs", "must be an object, not " + TypeName(obj)};
   }
   const InputSpec* specs = primitive ? kPrimitiveInputs : kNtlmInputs;
   const size_t count = primitive ? std::size(kPrimitiveInputs) : std::size(kNtlmInputs);
 
   for (const auto& [name, value] : obj.items()) {
-    const std::string key = "inputs." + name;
+    const std::string key = "inputs." + EchoKey(name);
     const InputSpec* spec = nullptr;
     for (size_t i = 0; i < count; ++i) {
       if (name == specs[i].name) {
@@ -713,14 +765,14 @@ std::optional<Problem> ParseInputs(const json& obj, const std::string& vname, bo
     switch (spec->type) {
       case InputType::kString:
         if (!value.is_string()) {
-          return Problem{vname, key, "must be a string"};
+          return Problem{vname, key, "must be a string, not " + TypeName(value)};
         }
         out->strings[name] = value.get<std::string>();
         break;
       case InputType::kHex: {
         Bytes b;
         if (!value.is_string() || !FromHex(value.get<std::string>(), &b)) {
-          return Problem{vname, key, "bad hex (a string of hex digit pairs is needed)"};
+          return Problem{vname, key, BadHex(value)};
         }
         if (spec->size != 0 && b.size() != spec->size) {
           return Problem{
@@ -732,13 +784,21 @@ std::optional<Problem> ParseInputs(const json& obj, const std::string& vname, bo
       }
       case InputType::kUint64:
         if (!value.is_number_unsigned()) {
-          return Problem{vname, key, "must be a non-negative integer (FILETIME)"};
+          return Problem{vname, key,
+                         value.is_number()
+                             ? "must be a non-negative integer (FILETIME)"
+                             : "must be a non-negative integer (FILETIME), not " + TypeName(value)};
         }
         out->timestamp = value.get<uint64_t>();
         break;
       case InputType::kFlags: {
         uint32_t flags = 0;
-        if (!value.is_string() || !ParseFlags(value.get<std::string>(), &flags)) {
+        if (!value.is_string()) {
+          return Problem{
+              vname, key,
+              "must be a string of up to 8 hex digits (\"e28a8233\"), not " + TypeName(value)};
+        }
+        if (!ParseFlags(value.get<std::string>(), &flags)) {
           return Problem{vname, key, "bad hex: 1 to 8 hex digits, optionally after 0x"};
         }
         out->flags = flags;
@@ -778,10 +838,20 @@ std::optional<Problem> ParseVector(const json& obj, size_t index, Vector* out) {
     return Problem{where, "", "a vector must be a JSON object"};
   }
 
-  // The name first, so later problems can name the vector.
+  // The name first, so later problems can name the vector. It is echoed in every output
+  // line, so only a safe name is taken, and a refused one is never repeated.
   auto name = obj.find("name");
-  if (name == obj.end() || !name->is_string() || name->get<std::string>().empty()) {
-    return Problem{where, "name", "missing or not a non-empty string"};
+  if (name == obj.end()) {
+    return Problem{where, "name", "missing"};
+  }
+  if (!name->is_string()) {
+    return Problem{where, "name", "must be a string, not " + TypeName(*name)};
+  }
+  if (!IsValidVectorName(name->get<std::string>())) {
+    return Problem{where, "name",
+                   "must be 1 to " + std::to_string(kMaxNameLength) +
+                       " characters from A-Z a-z 0-9 . _ : + / - (no spaces or control "
+                       "characters)"};
   }
   out->name = name->get<std::string>();
   const std::string& vname = out->name;
@@ -789,16 +859,19 @@ std::optional<Problem> ParseVector(const json& obj, size_t index, Vector* out) {
   for (const auto& [k, value] : obj.items()) {
     (void)value;
     if (!Contains(kTopLevelKeys, k)) {
-      return Problem{vname, k, "unknown top-level key"};
+      return Problem{vname, EchoKey(k), "unknown top-level key"};
     }
   }
   auto source = obj.find("source");
-  if (source == obj.end() || !source->is_string()) {
-    return Problem{vname, "source", "missing or not a string"};
+  if (source == obj.end()) {
+    return Problem{vname, "source", "missing"};
+  }
+  if (!source->is_string()) {
+    return Problem{vname, "source", "must be a string, not " + TypeName(*source)};
   }
   out->source = source->get<std::string>();
   if (auto comment = obj.find("comment"); comment != obj.end() && !comment->is_string()) {
-    return Problem{vname, "comment", "must be a string"};
+    return Problem{vname, "comment", "must be a string, not " + TypeName(*comment)};
   }
 
   if (auto p = obj.find("primitive"); p != obj.end()) {
@@ -817,21 +890,24 @@ std::optional<Problem> ParseVector(const json& obj, size_t index, Vector* out) {
   }
 
   auto expect = obj.find("expect");
-  if (expect == obj.end() || !expect->is_object()) {
-    return Problem{vname, "expect", "missing or not an object"};
+  if (expect == obj.end()) {
+    return Problem{vname, "expect", "missing"};
+  }
+  if (!expect->is_object()) {
+    return Problem{vname, "expect", "must be an object, not " + TypeName(*expect)};
   }
   if (expect->empty()) {
     return Problem{vname, "expect", "is empty: a vector must check something"};
   }
   for (const auto& [k, value] : expect->items()) {
-    const std::string key = "expect." + k;
+    const std::string key = "expect." + EchoKey(k);
     const bool known = primitive ? (k == "digest" || k == "crc32") : NtlmEval::IsKnownKey(k);
     if (!known) {
       return Problem{vname, key, "unknown expect key"};
     }
     Bytes b;
     if (!value.is_string() || !FromHex(value.get<std::string>(), &b)) {
-      return Problem{vname, key, "bad hex (a string of hex digit pairs is needed)"};
+      return Problem{vname, key, BadHex(value)};
     }
     out->expect.emplace_back(k, ToHex(b));
   }
@@ -884,7 +960,9 @@ Report RunParsed(const json& doc, const std::string& file) {
     for (const auto& [key, expected] : v.expect) {
       CheckResult c;
       if (Contains(kMessageKeys, key)) {
-        c = CheckMessage(v, key, expected);
+        if (std::optional<Problem> p = CheckMessage(v, key, expected, &c)) {
+          return fail(*p);
+        }
       } else {
         Result<std::string> got =
             v.primitive.empty() ? eval.Compute(key) : ComputePrimitive(v, key);
@@ -904,6 +982,224 @@ Report RunParsed(const json& doc, const std::string& file) {
   }
   return report;
 }
+
+// --- reading JSON ----------------------------------------------------------------------------
+
+// Limits on a document's shape, far beyond what the schema needs (an array of objects holding
+// objects of scalars), that keep memory in proportion to the file and stop hostile nesting.
+constexpr size_t kMaxJsonDepth = 16;
+constexpr size_t kMaxJsonValues = 1000000;
+
+// A first pass over the document, through nlohmann::json's SAX interface, before the DOM is
+// built: it finds the first key that an object repeats (JSON leaves duplicates undefined and
+// the DOM parser keeps the last one silently), stops past kMaxJsonDepth or kMaxJsonValues, and
+// keeps the position of a syntax error. (The DOM parser's own callback cannot do this: it
+// rescans an array after each of its objects, which is quadratic in the array's length.)
+class ShapeCheck : public json::json_sax_t {
+ public:
+  // What stopped the pass, if anything; otherwise a duplicate key, if any.
+  struct Finding {
+    enum class Kind : uint8_t { kSyntax, kLimit, kDuplicate } kind;
+    size_t position = 0;  // kSyntax: nlohmann::json's 1-based byte index
+    std::string message;  // kSyntax: the library's exception text; kLimit: ours
+    size_t vector = 0;    // kDuplicate: the vector's index (0 when the file is one object)
+    std::string key;      // kDuplicate: dotted path inside the vector, e.g. "inputs.password"
+  };
+
+  const std::optional<Finding>& finding() const { return finding_; }
+
+  bool null() override { return Scalar(); }
+  bool boolean(bool /*val*/) override { return Scalar(); }
+  bool number_integer(number_integer_t /*val*/) override { return Scalar(); }
+  bool number_unsigned(number_unsigned_t /*val*/) override { return Scalar(); }
+  bool number_float(number_float_t /*val*/, const string_t& /*s*/) override { return Scalar(); }
+  bool string(string_t& /*val*/) override { return Scalar(); }
+  bool binary(binary_t& /*val*/) override { return Scalar(); }
+  bool start_object(std::size_t /*elements*/) override { return Open(true); }
+  bool start_array(std::size_t /*elements*/) override { return Open(false); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+
+  bool key(string_t& val) override {
+    Frame& top = frames_.back();  // keys come only inside an object
+    top.key = val;
+    if (top.keys.insert(val).second || finding_.has_value()) {
+      return true;
+    }
+    // frames_[0] is the document; the vector is it (an object) or one of its elements.
+    Finding d{Finding::Kind::kDuplicate, 0, "", 0, ""};
+    size_t first = 0;
+    if (!frames_[0].object) {
+      d.vector = frames_[0].elements == 0 ? 0 : frames_[0].elements - 1;
+      first = 1;
+    }
+    for (size_t i = first; i < frames_.size(); ++i) {
+      if (frames_[i].object) {
+        d.key += (d.key.empty() ? "" : ".") + EchoKey(frames_[i].key);
+      }
+    }
+    finding_ = std::move(d);
+    return true;  // keep going: a syntax error later in the file still wins
+  }
+
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& ex) override {
+    finding_ = Finding{Finding::Kind::kSyntax, position, ex.what(), 0, ""};
+    return false;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    size_t elements;             // arrays: elements begun so far
+    std::set<std::string> keys;  // objects: keys seen so far
+    std::string key;             // objects: the key whose value is being read
+  };
+
+  bool Limit(std::string message) {
+    finding_ = Finding{Finding::Kind::kLimit, 0, std::move(message), 0, ""};
+    return false;
+  }
+
+  bool Scalar() {
+    if (++values_ > kMaxJsonValues) {
+      return Limit("holds more than " + std::to_string(kMaxJsonValues) + " JSON values");
+    }
+    if (!frames_.empty() && !frames_.back().object) {
+      ++frames_.back().elements;
+    }
+    return true;
+  }
+
+  bool Open(bool object) {
+    if (!Scalar()) {
+      return false;
+    }
+    if (frames_.size() >= kMaxJsonDepth) {
+      return Limit("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
+    frames_.push_back(Frame{object, 0, {}, {}});
+    return true;
+  }
+
+  bool Close() {
+    frames_.pop_back();
+    return true;
+  }
+
+  std::vector<Frame> frames_;
+  size_t values_ = 0;
+  std::optional<Finding> finding_;
+};
+
+// "line 3, column 7" of the 1-based byte index |byte| that nlohmann::json reports (the last
+// character read; size + 1 at the end of the input).
+std::string LineAndColumn(std::string_view text, size_t byte) {
+  const size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  const std::string_view before = text.substr(0, pos);
+  const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  const size_t last_newline = before.rfind('\n');
+  const size_t column = last_newline == std::string_view::npos ? pos + 1 : pos - last_newline;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// The readable part of a nlohmann::json exception's text: without the library's
+// "[json.exception.parse_error.101] parse error at line 1, column 10: " prefix (the caller
+// states the place itself), without the "; last read: '...'" tail or the quoted number of
+// "number overflow parsing '...'", which repeat the input and so could repeat a password, and
+// cut to a line's length.
+std::string JsonProblem(const char* what) {
+  std::string_view s = what;
+  if (s.rfind("[json.exception.", 0) == 0) {
+    const size_t end = s.find("] ");
+    s.remove_prefix(end == std::string_view::npos ? s.size() : end + 2);
+  }
+  if (s.rfind("parse error", 0) == 0) {
+    const size_t colon = s.find(": ");
+    if (colon != std::string_view::npos) {
+      s.remove_prefix(colon + 2);
+    }
+  }
+  if (const size_t quote = s.find("; last read:"); quote != std::string_view::npos) {
+    s = s.substr(0, quote);
+  }
+  if (const size_t quote = s.find(" parsing '"); quote != std::string_view::npos) {
+    s = s.substr(0, quote);  // "number overflow parsing '1e999'": keep no digits
+  }
+  constexpr size_t kMaxBytes = 160;
+  std::string out(s.substr(0, kMaxBytes));
+  if (s.size() > kMaxBytes) {
+    out += "...";
+  }
+  return out.empty() ? "not valid JSON" : out;
+}
+
+// --- reading files ---------------------------------------------------------------------------
+
+Report FileProblem(const std::string& path, std::string message) {
+  Report r;
+  r.files = 1;
+  r.errors.push_back(FileError{path, "", "", std::move(message)});
+  return r;
+}
+
+// What a path that stat() refused is, in words: "no such file or directory", ...
+std::string StatFailure(const std::string& path, int error) {
+  switch (error) {
+    case ENOENT: {
+      struct stat link_st {};
+      if (::lstat(path.c_str(), &link_st) == 0 && S_ISLNK(link_st.st_mode)) {
+        return "symbolic link to a file that does not exist";
+      }
+      return "no such file or directory";
+    }
+    case ELOOP:
+      return "symbolic link loop (too many levels of symbolic links)";
+    case EACCES:
+      return "permission denied";
+    case ENOTDIR:
+      return "no such file or directory (a component of the path is not a directory)";
+    default:
+      return "cannot be examined: " + std::generic_category().message(error);
+  }
+}
+
+// Why a file of this type is refused; empty for a regular file.
+std::string NotRegular(mode_t mode) {
+  if (S_ISREG(mode)) {
+    return "";
+  }
+  std::string what = "not a regular file";
+  if (S_ISDIR(mode)) {
+    what = "a directory";
+  } else if (S_ISFIFO(mode)) {
+    what = "a FIFO (named pipe)";
+  } else if (S_ISCHR(mode)) {
+    what = "a character device";
+  } else if (S_ISBLK(mode)) {
+    what = "a block device";
+  } else if (S_ISSOCK(mode)) {
+    what = "a socket";
+  }
+  return "is " + what + ", not a regular file; not read";
+}
+
+std::string TooLarge(uint64_t size) {
+  return "larger than the " + std::to_string(kMaxFileBytes >> 20) + " MiB a vector file may hold" +
+         (size > 0 ? " (" + std::to_string(size) + " bytes)" : std::string());
+}
+
+// Closes a file descriptor on every path out of RunFile.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -925,94 +1221,194 @@ void Report::Append(Report other) {
 }
 
 Report RunText(std::string_view json_text, const std::string& file) {
+  if (json_text.size() > kMaxFileBytes) {
+    return FileProblem(file, TooLarge(json_text.size()));
+  }
+
+  ShapeCheck shape;
   try {
-    const json doc = json::parse(json_text.begin(), json_text.end());
-    return RunParsed(doc, file);
+    (void)json::sax_parse(json_text.begin(), json_text.end(), &shape);
   } catch (const json::exception& e) {
+    return FileProblem(file, "invalid JSON: " + JsonProblem(e.what()));  // not expected
+  }
+  if (const std::optional<ShapeCheck::Finding>& f = shape.finding(); f.has_value()) {
+    switch (f->kind) {
+      case ShapeCheck::Finding::Kind::kSyntax:
+        return FileProblem(
+            file, LineAndColumn(json_text, f->position) + ": " + JsonProblem(f->message.c_str()));
+      case ShapeCheck::Finding::Kind::kLimit:
+        return FileProblem(file, f->message);
+      case ShapeCheck::Finding::Kind::kDuplicate:
+        break;
+    }
+  }
+
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::exception& e) {
+    return FileProblem(file, "invalid JSON: " + JsonProblem(e.what()));  // not expected
+  }
+
+  if (const std::optional<ShapeCheck::Finding>& f = shape.finding(); f.has_value()) {
+    // A duplicate key. Name the vector when its name may be shown and is not what repeats.
+    std::string vector = "#" + std::to_string(f->vector);
+    const json* v = doc.is_array() ? (f->vector < doc.size() ? &doc[f->vector] : nullptr) : &doc;
+    if (v != nullptr && v->is_object() && f->key != "name") {
+      if (auto name = v->find("name");
+          name != v->end() && name->is_string() && IsValidVectorName(name->get<std::string>())) {
+        vector = name->get<std::string>();
+      }
+    }
     Report r;
     r.files = 1;
-    r.errors.push_back(FileError{file, "", "", std::string("invalid JSON: ") + e.what()});
+    r.errors.push_back(
+        FileError{file, vector, f->key, "duplicate key (a JSON object must not repeat a key)"});
     return r;
+  }
+
+  try {
+    return RunParsed(doc, file);
+  } catch (const json::exception& e) {
+    return FileProblem(file, "invalid vector: " + JsonProblem(e.what()));  // not expected
   }
 }
 
 Report RunFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Report r;
-    r.files = 1;
-    r.errors.push_back(FileError{path, "", "", "cannot be read"});
-    return r;
+  // Look before opening: opening a FIFO waits for a writer, and opening a device can act on it.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return FileProblem(path, StatFailure(path, errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    Report r;
-    r.files = 1;
-    r.errors.push_back(FileError{path, "", "", "read error"});
-    return r;
+  if (std::string why = NotRegular(st.st_mode); !why.empty()) {
+    return FileProblem(path, why);
   }
-  return RunText(text.str(), path);
+  if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
+    return FileProblem(path, TooLarge(static_cast<uint64_t>(st.st_size)));
+  }
+
+  // The path may have been replaced since: O_NONBLOCK keeps a FIFO from blocking the open,
+  // and fstat() checks again what was opened.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    return FileProblem(path, error == EACCES
+                                 ? "cannot be opened: permission denied"
+                                 : "cannot be opened: " + std::generic_category().message(error));
+  }
+  FdCloser closer(fd);
+  if (::fstat(fd, &st) != 0) {
+    return FileProblem(path, "cannot be examined: " + std::generic_category().message(errno));
+  }
+  if (std::string why = NotRegular(st.st_mode); !why.empty()) {
+    return FileProblem(path, why);
+  }
+
+  // Read at most one byte past the limit, whatever the size said: files under /proc report
+  // 0, and a file may grow while it is read.
+  std::string text;
+  constexpr uint64_t kFirstRead = 4096;
+  text.resize(std::min<uint64_t>(std::max<uint64_t>(static_cast<uint64_t>(st.st_size), kFirstRead),
+                                 kMaxFileBytes) +
+              1);
+  size_t used = 0;
+  while (true) {
+    if (used == text.size()) {
+      if (text.size() > kMaxFileBytes) {
+        return FileProblem(path, TooLarge(0));
+      }
+      text.resize(std::min(text.size() * 2, kMaxFileBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return FileProblem(path, "read error: " + std::generic_category().message(errno));
+    }
+    if (n == 0) {
+      break;
+    }
+    used += static_cast<size_t>(n);
+  }
+  text.resize(used);
+  return RunText(text, path);
 }
 
 Report RunPaths(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   Report all;
   for (const std::string& path : paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      all.Append(FileProblem(path, StatFailure(path, errno)));
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      all.Append(RunFile(path));
+      continue;
+    }
+
+    // Every *.json entry is a vector file, whatever it turns out to be: one that is not a
+    // regular file (or a symlink to one) is reported by RunFile, not skipped.
+    std::vector<std::string> files;
     std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-      std::vector<std::string> files;
-      for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
-        const fs::path& p = it->path();
-        std::error_code file_ec;
-        if (p.extension() == ".json" && fs::is_regular_file(p, file_ec)) {
-          files.push_back(p.string());
-        }
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".json") {
+        files.push_back(it->path().string());
       }
-      if (ec) {
-        all.errors.push_back(FileError{path, "", "", "cannot list directory: " + ec.message()});
-        continue;
-      }
-      if (files.empty()) {
-        all.errors.push_back(FileError{path, "", "", "directory holds no *.json vector files"});
-        continue;
-      }
-      std::sort(files.begin(), files.end());
-      for (const std::string& f : files) {
-        all.Append(RunFile(f));
-      }
+    }
+    if (ec) {
+      all.errors.push_back(FileError{path, "", "", "cannot list directory: " + ec.message()});
       continue;
     }
-    if (!fs::exists(path, ec)) {
-      all.errors.push_back(FileError{path, "", "", "no such file or directory"});
+    if (files.empty()) {
+      all.errors.push_back(FileError{path, "", "", "directory holds no *.json vector files"});
       continue;
     }
-    all.Append(RunFile(path));
+    std::sort(files.begin(), files.end());
+    for (const std::string& f : files) {
+      all.Append(RunFile(f));
+    }
   }
   return all;
 }
 
+bool IsValidVectorName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '+' || c == '/' || c == '-';
+  });
+}
+
 std::string FormatCheck(const CheckResult& c) {
-  std::string line = (c.passed ? "PASS " : "FAIL ") + c.vector + " " + c.kind + " " + c.key;
+  using ntlmh::EscapeForTerminal;
+  std::string line = (c.passed ? "PASS " : "FAIL ") + EscapeForTerminal(c.file) + ": " +
+                     EscapeForTerminal(c.vector) + " " + EscapeForTerminal(c.kind) + " " +
+                     EscapeForTerminal(c.key);
   if (!c.passed) {
     line += " expected " + (c.expected.empty() ? std::string("(empty)") : c.expected) + " got " +
             (c.got.empty() ? std::string("(empty)") : c.got);
     if (!c.detail.empty()) {
-      line += " (" + c.detail + ")";
+      line += " (" + EscapeForTerminal(c.detail) + ")";
     }
   }
   return line;
 }
 
 std::string FormatError(const FileError& e) {
-  std::string s = e.file + ":";
+  using ntlmh::EscapeForTerminal;
+  std::string s = EscapeForTerminal(e.file) + ":";
   if (!e.vector.empty()) {
-    s += " vector '" + e.vector + "':";
+    s += " vector '" + EscapeForTerminal(e.vector) + "':";
   }
   if (!e.key.empty()) {
-    s += " " + e.key + ":";
+    s += " " + EscapeForTerminal(e.key) + ":";
   }
-  return s + " " + e.message;
+  return s + " " + EscapeForTerminal(e.message);
 }
 
 std::string FormatSummary(const Report& r) {
@@ -1043,8 +1439,9 @@ std::string ToJson(const Report& r) {
     doc["errors"].push_back(
         json{{"file", e.file}, {"vector", e.vector}, {"key", e.key}, {"message", e.message}});
   }
-  // Replace invalid UTF-8 (from file names) rather than throw.
-  return doc.dump(2, ' ', false, json::error_handler_t::replace);
+  // ASCII only (\uXXXX for the rest), so that no string can act on a terminal that shows the
+  // document; invalid UTF-8 (from file names) becomes U+FFFD rather than throw.
+  return doc.dump(2, ' ', true, json::error_handler_t::replace);
 }
 
 }  // namespace ntlm::vectors

@@ -11,10 +11,20 @@
 //
 // Nothing here throws: JSON exceptions are caught inside the runner.
 //
+// Hostile files: only regular files (or symlinks to them) are opened, after a look with stat(),
+// so a FIFO, device or socket is reported, never read; a file is read up to kMaxFileBytes and
+// no further. A document nested deeper than 16 levels, holding more than 1,000,000 JSON values,
+// or repeating a key inside one object is invalid. A vector name must pass IsValidVectorName,
+// and the Format* functions escape every other string they print (ntlmh::EscapeForTerminal,
+// cli/terminal_text.h), so a file cannot forge or hide an output line.
+//
 // Example:
 //   ntlm::vectors::Report r = ntlm::vectors::RunPaths({"vectors/"});
 //   for (const auto& c : r.checks) std::puts(ntlm::vectors::FormatCheck(c).c_str());
 //   std::puts(ntlm::vectors::FormatSummary(r).c_str());   // "12 passed, 0 failed"
+//
+// This library calls ntlmh::EscapeForTerminal, defined in cli/terminal_text.cc: a program that
+// links ntlm_vectors also compiles that file.
 #ifndef NTLM_VECTORS_RUNNER_H_
 #define NTLM_VECTORS_RUNNER_H_
 
@@ -24,6 +34,16 @@
 #include <vector>
 
 namespace ntlm::vectors {
+
+// A vector file larger than this is refused before it is read.
+inline constexpr size_t kMaxFileBytes = size_t{16} << 20;  // 16 MiB
+
+// The longest vector name.
+inline constexpr size_t kMaxNameLength = 128;
+
+// A vector name is 1 to kMaxNameLength characters from A-Z a-z 0-9 . _ : + / -: no spaces, no
+// control characters, nothing a terminal or a line-based reader could misread.
+bool IsValidVectorName(std::string_view name);
 
 // One expected value, checked.
 struct CheckResult {
@@ -55,21 +75,28 @@ struct Report {
   void Append(Report other);
 };
 
-// Runs the vectors in |json_text|; |file| names it in results and errors.
+// Runs the vectors in |json_text|; |file| names it in results and errors. Text longer than
+// kMaxFileBytes is a FileError. A JSON syntax error is reported as
+// "line <L>, column <C>: <what>", without quoting the input.
 Report RunText(std::string_view json_text, const std::string& file);
 
-// Runs one file.
+// Runs one file. A path that is not a regular file (or a symlink to one) or is larger than
+// kMaxFileBytes is a FileError saying what it is; it is not opened (a FIFO) or not read.
 Report RunFile(const std::string& path);
 
-// Runs each path: a file, or a directory whose *.json files (not recursive) run in name order.
-// A path that does not exist, or a directory without *.json files, is a FileError.
+// Runs each path: a file, or a directory whose *.json entries (not recursive) run in name
+// order. A path that does not exist, a symlink loop, and a directory without *.json entries are
+// FileErrors; a *.json entry that is not a regular file is a FileError of its own (RunFile).
 Report RunPaths(const std::vector<std::string>& paths);
 
-// "PASS <vector> <kind> <key>" or
-// "FAIL <vector> <kind> <key> expected <expected> got <got>[ (<detail>)]".
+// "PASS <file>: <vector> <kind> <key>" or
+// "FAIL <file>: <vector> <kind> <key> expected <expected> got <got>[ (<detail>)]".
+// The file is the path as given (for a directory, the directory joined with the entry's name).
+// Every part is escaped for the terminal, so the line is always one line.
 std::string FormatCheck(const CheckResult& c);
 
-// "<file>: vector '<vector>': <key>: <message>" (parts that are empty are left out).
+// "<file>: vector '<vector>': <key>: <message>" (parts that are empty are left out), every part
+// escaped for the terminal.
 std::string FormatError(const FileError& e);
 
 // "<passed> passed, <failed> failed".
@@ -79,6 +106,8 @@ std::string FormatSummary(const Report& r);
 //   {"passed": N, "failed": M, "results": [{"file", "vector", "kind", "key", "status":
 //    "pass"|"fail", "expected", "got", "detail"}...], "errors": [{"file", "vector", "key",
 //    "message"}...]}
+// Strings are exact (not terminal-escaped) and the document is ASCII: JSON writes every other
+// character as \uXXXX.
 std::string ToJson(const Report& r);
 
 }  // namespace ntlm::vectors

@@ -1,0 +1,15 @@
+# The fuzz targets: each NAME has fuzz/NAME_fuzzer.cc, fuzz/corpus/NAME/, fuzz/regressions/NAME/,
+# fuzz/dict/NAME.dict and fuzz/options/NAME.options (max_len). Read by fuzz/CMakeLists.txt (the
+# libFuzzer binaries), tests/CMakeLists.txt (the gcc replays) and fuzz/run.sh.
+set(NTLMH_FUZZ_TARGETS
+    negotiate
+    challenge
+    authenticate
+    av_pairs
+    ntlmv2_blob
+    version
+    http_auth_header
+    spnego
+    client
+    server
+    crypto_diff)
