@@ -559,7 +559,7 @@ ntlm::Result<Json> DescribeNtlm(ByteView msg, const ntlm::DecodePolicy& policy) 
         return m.error();
       }
       j["message"] = "AUTHENTICATE_MESSAGE";
-      j["response_kind"] = ntlm::ResponseKind(*m);
+      j["response_kind"] = ntlm::ResponseShape(*m);
       j["lm_response"] = BytesField(m->lm_response, m->lm_field);
       Json nt = BytesField(m->nt_response, m->nt_field);
       if (m->ntlmv2.has_value()) {

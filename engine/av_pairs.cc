@@ -199,7 +199,7 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
       return MakeError(ErrorCode::kAvPairTruncated, kRuleAvPair, PairField(index, id, "AvLen"),
                        pair_at + 2,
                        "AvLen " + std::to_string(len) + " runs past the end of the list (" +
-                           std::to_string(r.remaining()) + " bytes remain)");
+                           ByteCount(r.remaining()) + (r.remaining() == 1 ? " remains)" : " remain)"));
     }
 
     // Fixed lengths: MsvAvEOL 0, MsvAvFlags 4, MsvAvTimestamp 8, MsvAvChannelBindings 16
@@ -253,7 +253,8 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
       trailing->assign(rest.begin(), rest.end());
     } else if (!policy.allow_bytes_after_eol) {
       return MakeError(ErrorCode::kTrailingBytes, kRuleAvPair, "TargetInfo", r.offset(),
-                       std::to_string(r.remaining()) + " bytes follow MsvAvEOL");
+                       ByteCount(r.remaining()) + (r.remaining() == 1 ? " follows" : " follow") +
+                           " MsvAvEOL");
     }
   }
   return ti;

@@ -19,6 +19,11 @@
 
 namespace ntlm {
 
+// "1 byte", "0 bytes", "12 bytes": counts in reasons read as English.
+inline std::string ByteCount(size_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
 enum class ErrorCode : uint16_t {
   kTruncated = 1,           // fewer bytes than a fixed-size field needs
   kPayloadOutOfBounds,      // a (Len, Offset) pair points outside the message

@@ -259,7 +259,7 @@ std::vector<LintNote> LintChallenge(const ChallengeMessage& m) {
   return out;
 }
 
-std::string ResponseKind(const AuthenticateMessage& m) {
+std::string ResponseShape(const AuthenticateMessage& m) {
   if (m.nt_response.empty() &&
       (m.lm_response.empty() || (m.lm_response.size() == 1 && m.lm_response[0] == 0))) {
     return "anonymous";
@@ -299,7 +299,7 @@ std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m) {
         "extended session security wins, LM_KEY is ignored");
   }
 
-  const std::string kind = ResponseKind(m);
+  const std::string kind = ResponseShape(m);
   if (kind == "unknown") {
     Add(&out, Severity::kMust, "MS-NLMP 2.2.2.6", "NtChallengeResponseFields",
         "an NT response of " + Count(m.nt_response.size(), "byte") +

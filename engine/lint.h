@@ -38,7 +38,7 @@ std::vector<LintNote> LintAuthenticate(const AuthenticateMessage& m);
 
 // How the client answered, from the responses' shapes ([MS-NLMP] 3.3): "NTLMv2", "NTLMv1",
 // "NTLMv1-ESS" (NTLM2 session response), "LM", "anonymous", or "unknown".
-std::string ResponseKind(const AuthenticateMessage& m);
+std::string ResponseShape(const AuthenticateMessage& m);
 
 }  // namespace ntlm
 

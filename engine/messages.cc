@@ -56,8 +56,8 @@ Status ReadPreamble(ByteReader* r, MessageType expected, size_t min_size, const 
   if (!r->Match(kNtlmSignature)) {
     if (r->remaining() < kNtlmSignature.size()) {
       return MakeError(ErrorCode::kTruncated, kRuleMessage, "Signature", 0,
-                       "the message has " + std::to_string(r->remaining()) +
-                           " bytes, too few for the 8-byte signature");
+                       "the message has " + ByteCount(r->remaining()) +
+                           ", too few for the 8-byte signature");
     }
     return MakeError(ErrorCode::kBadSignature, kRuleMessage, "Signature", 0,
                      "Signature must be \"NTLMSSP\\0\"");
@@ -205,8 +205,18 @@ void WriteVersion(ByteWriter* w, const Version& v) {
 
 Error MissingVersion(size_t pos, size_t room, const char* rule) {
   return MakeError(ErrorCode::kTruncated, rule, "Version", pos,
-                   "NTLMSSP_NEGOTIATE_VERSION is set but only " + std::to_string(room) +
-                       " bytes lie between the fixed header and the first payload");
+                   "NTLMSSP_NEGOTIATE_VERSION is set but only " + ByteCount(room) +
+                       (room == 1 ? " lies" : " lie") +
+                       " between the fixed header and the first payload, too few for the " +
+                       std::to_string(kVersionSize) + "-byte VERSION (" + kRuleVersion + ")");
+}
+
+// The 32-byte CHALLENGE header of older servers ends at ServerChallenge: it has no room for a
+// VERSION, whatever follows it ([MS-NLMP] 2.2.1.2).
+Error LegacyChallengeWithVersionFlag(size_t pos, const char* rule) {
+  return MakeError(ErrorCode::kTruncated, rule, "Version", pos,
+                   "NTLMSSP_NEGOTIATE_VERSION is set but the message has the 32-byte legacy "
+                   "header (no Reserved, TargetInfoFields or VERSION)");
 }
 
 // Builds a message's payload area: each Add() reserves the 8-byte field in the header (already
@@ -307,8 +317,8 @@ Result<MessageType> PeekMessageType(ByteView msg) {
   if (!r.Match(kNtlmSignature)) {
     if (msg.size() < kNtlmSignature.size()) {
       return MakeError(ErrorCode::kTruncated, kRuleMessage, "Signature", 0,
-                       "the message has " + std::to_string(msg.size()) +
-                           " bytes, too few for the 8-byte signature");
+                       "the message has " + ByteCount(msg.size()) +
+                           ", too few for the 8-byte signature");
     }
     return MakeError(ErrorCode::kBadSignature, kRuleMessage, "Signature", 0,
                      "Signature must be \"NTLMSSP\\0\"");
@@ -458,6 +468,9 @@ Result<ChallengeMessage> DecodeChallenge(ByteView data, const DecodePolicy& poli
       m.version = ReadVersionAt(msg, kChallengeHeaderSize);
       header_end += kVersionSize;
     } else if (!policy.allow_missing_version) {
+      if (m.legacy_header) {
+        return LegacyChallengeWithVersionFlag(header_end, kRuleChallenge);
+      }
       return MissingVersion(header_end, first > header_end ? first - header_end : 0,
                             kRuleChallenge);
     }

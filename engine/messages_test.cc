@@ -248,6 +248,40 @@ TEST(Challenge_2_2_1_2, LegacyFormWithTargetNameAt32) {
   EXPECT_EQ(m->target_name, "ABCD");
 }
 
+TEST(Challenge_2_2_1_2, VersionFlagOnTheLegacyHeaderSaysSo) {
+  // 0x02000000 = NTLMSSP_NEGOTIATE_VERSION on the 40-byte legacy form (target name at 32).
+  const Bytes wire = Hex(
+      "4e544c4d53535000 02000000 0800080020000000 02820002 0123456789abcdef 4142434445464748");
+  auto m = DecodeChallenge(wire, DecodePolicy::Strict());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::kTruncated);
+  EXPECT_EQ(m.error().field, "Version");
+  EXPECT_EQ(m.error().offset, 32u);
+  EXPECT_EQ(m.error().reason,
+            "NTLMSSP_NEGOTIATE_VERSION is set but the message has the 32-byte legacy header (no "
+            "Reserved, TargetInfoFields or VERSION)");
+  auto lenient = DecodeChallenge(wire, DecodePolicy::Lenient());
+  ASSERT_TRUE(lenient.ok()) << lenient.error().ToString();
+  EXPECT_FALSE(lenient->version.has_value());
+  EXPECT_EQ(lenient->target_name, "ABCDEFGH");
+}
+
+TEST(Challenge_2_2_1_2, VersionFlagWithoutRoomNamesTheGap) {
+  ChallengeMessage c = SampleChallenge();
+  c.version.reset();
+  c.flags &= ~kNegotiateVersion;
+  auto wire = EncodeChallenge(c);
+  ASSERT_TRUE(wire.ok());
+  PutU32(&*wire, 20, c.flags | kNegotiateVersion);
+  auto m = DecodeChallenge(*wire, DecodePolicy::Strict());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().field, "Version");
+  EXPECT_EQ(m.error().offset, 48u);
+  EXPECT_EQ(m.error().reason,
+            "NTLMSSP_NEGOTIATE_VERSION is set but only 0 bytes lie between the fixed header and "
+            "the first payload, too few for the 8-byte VERSION (MS-NLMP 2.2.2.10)");
+}
+
 TEST(Challenge_2_2_1_2, EmptyTargetInfoWithFlagIsAPolicy) {
   ChallengeMessage c = SampleChallenge();
   c.target_info.reset();

@@ -178,7 +178,7 @@ struct AuthenticateCodec {
   static Result<Bytes> Encode(const Message& m) { return EncodeAuthenticate(m); }
   static void Lint(const Message& m) {
     (void)LintAuthenticate(m);
-    (void)ResponseKind(m);
+    (void)ResponseShape(m);
   }
   // The NT response travels as raw bytes (the blob inside is never re-encoded), so the blob's
   // shape is kept, not made canonical: DiffV2Response compares it.

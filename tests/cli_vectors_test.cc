@@ -367,7 +367,7 @@ TEST(CliVectors, MalformedMessageIsAnInvalidFile) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "error: " + path +
                        ": vector 'c': expect.challenge_message: not a valid CHALLENGE_MESSAGE: "
-                       "Signature at offset 0: the message has 1 bytes, too few for the 8-byte "
+                       "Signature at offset 0: the message has 1 byte, too few for the 8-byte "
                        "signature [MS-NLMP 2.2.1]\n");
   EXPECT_EQ(r.out, "0 passed, 0 failed\n");
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 
@@ -58,8 +59,11 @@ CommandResult RunNtlmh(const std::vector<std::string>& args, const std::string& 
     return result;
   }
 
-  // Feed stdin and drain both outputs without deadlock.
+  // Feed stdin and drain both outputs without deadlock: the write end is non-blocking, so a
+  // child that stops reading while its stdout fills cannot hold a large write hostage.
+  fcntl(in_pipe[1], F_SETFL, fcntl(in_pipe[1], F_GETFL) | O_NONBLOCK);
   size_t written = 0;
+  bool timed_out = false;
   if (stdin_text.empty()) {
     close(in_pipe[1]);
     in_pipe[1] = -1;
@@ -73,13 +77,15 @@ CommandResult RunNtlmh(const std::vector<std::string>& args, const std::string& 
     if (err_open) fds[n++] = {err_pipe[0], POLLIN, 0};
     if (in_pipe[1] >= 0) fds[n++] = {in_pipe[1], POLLOUT, 0};
     if (poll(fds, n, 30000) <= 0) {
-      break;  // 30 s without progress: give up rather than hang the test
+      timed_out = true;  // 30 s without progress: give up rather than hang the test
+      break;
     }
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
       if (fds[i].fd == in_pipe[1]) {
         ssize_t w = write(in_pipe[1], stdin_text.data() + written, stdin_text.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (w <= 0 || written == stdin_text.size()) {
           close(in_pipe[1]);
           in_pipe[1] = -1;
@@ -99,6 +105,7 @@ CommandResult RunNtlmh(const std::vector<std::string>& args, const std::string& 
   if (in_pipe[1] >= 0) close(in_pipe[1]);
   close(out_pipe[0]);
   close(err_pipe[0]);
+  if (timed_out) kill(pid, SIGKILL);  // the result then has exit_code -1
   int status = 0;
   if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
