@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian 12 packages ntlm-harness needs, and only those missing.
-# A no-op (no apt-get call at all) when everything is present. Nothing else is downloaded.
+# A no-op (no apt-get call at all) when everything is present. The one other download: Node's
+# httpntlm (the NTLM library of Postman) for the interop tests, from the npm registry, pinned by
+# tests/peers/node/package-lock.json, into tests/peers/node/node_modules (git-ignored).
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +10,9 @@ PACKAGES=(
   libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   libcxxopts-dev nlohmann-json3-dev libboost-dev
   curl python3 python3-requests-ntlm
+  valgrind
+  libpcap-dev
+  chromium
 )
 
 missing=()
@@ -18,7 +23,25 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm: Debian's nodejs and npm, unless a node with its own npm is there already.
+if ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+node_peers() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/peers/node"
+  if [[ ! -f "$dir/node_modules/httpntlm/package.json" ]]; then
+    echo "setup: npm ci in tests/peers/node (httpntlm)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  node_peers
   exit 0
 fi
 
@@ -30,3 +53,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+node_peers

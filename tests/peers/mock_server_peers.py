@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Real NTLM clients against `ntlmh serve` (issue #4): curl and python3-requests-ntlm.
+"""Real NTLM clients against `ntlmh serve` (issue #4): curl, python3-requests-ntlm and Node's
+httpntlm (the library behind Postman's NTLM authorization).
 
-Usage: mock_server_peers.py NTLMH_BINARY {curl|requests} {http|https}
+Usage: mock_server_peers.py NTLMH_BINARY {curl|requests|httpntlm} {http|https}
 
 Starts the server on 127.0.0.1 with a free port, runs the client's checks, and stops the server
 with SIGTERM. Every wait is bounded. A missing peer is a failure, never a skip: scripts/setup.sh
 installs curl and python3-requests-ntlm. requests-ntlm needs MD4, which Debian's OpenSSL 3 keeps
 in the legacy provider: the requests checks run with OPENSSL_CONF set to openssl-legacy.cnf
-beside this file (set by the test registration in tests/CMakeLists.txt).
+beside this file (set by the test registration in tests/CMakeLists.txt). httpntlm comes from
+tests/peers/node/node_modules, which scripts/setup.sh fills with `npm ci`.
 """
 import hashlib
 import json
@@ -165,8 +167,62 @@ def run_requests(ntlmh, tls):
         check(server.stop() == 0, "server exits 0 on SIGTERM")
 
 
+def httpntlm(spec):
+    """One request through Node's httpntlm; returns its JSON result."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node", "httpntlm_client.js")
+    p = subprocess.run(["node", script, json.dumps(spec)], capture_output=True, text=True,
+                       timeout=TIMEOUT + 5)
+    if p.returncode != 0 or not p.stdout.strip():
+        return {"error": "node exited %d: %s" % (p.returncode, p.stderr.strip()[:300])}
+    return json.loads(p.stdout)
+
+
+def run_httpntlm(ntlmh, tls):
+    domain, user = USER.split("\\")
+    base = {"username": user, "password": PASSWORD, "domain": domain, "workstation": "POSTMAN1"}
+    server = Server(ntlmh, ["--tls-self-signed"] if tls else [])
+    try:
+        r = httpntlm(dict(base, url=server.url + "/hello"))
+        check(r.get("status") == 200, "httpntlm GET authenticates (%s)" % r.get("status", r))
+        if r.get("status") == 200:
+            j = json.loads(r["body"])
+            check((j["user"], j["domain"], j["workstation"]) == ("alice", "CORP", "POSTMAN1"),
+                  "user, domain and workstation echoed")
+            check(j["response_kind"] == "ntlmv2", "httpntlm answers a target-info CHALLENGE "
+                  "with NTLMv2 (got %s)" % j["response_kind"])
+            # httpntlm 1.8 sends no MIC: recorded here so that a change shows.
+            check(j["mic"]["present"] is False, "httpntlm sends no MIC")
+
+        body = "name=J%C3%BCrgen+M%C3%BCller&city=Z%C3%BCrich+%26+Bern"
+        r = httpntlm(dict(base, method="post", url=server.url + "/form", body=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"}))
+        check(r.get("status") == 200, "httpntlm POST authenticates (%s)" % r.get("status", r))
+        if r.get("status") == 200:
+            j = json.loads(r["body"])
+            check(j["content_type"] == "application/x-www-form-urlencoded", "form content type")
+            check(j["body_sha256"] == hashlib.sha256(body.encode()).hexdigest(),
+                  "form body re-sent after the handshake (SHA-256)")
+
+        r = httpntlm(dict(base, password="wrong", url=server.url + "/"))
+        check(r.get("status") == 401, "wrong password is 401 (%s)" % r.get("status", r))
+        check(r.get("headers", {}).get("x-ntlm-reject") == "wrong_proof",
+              "X-NTLM-Reject: wrong_proof")
+    finally:
+        check(server.stop() == 0, "server exits 0 on SIGTERM")
+
+    # A server that requires a MIC refuses httpntlm, and says why.
+    strict = Server(ntlmh, ["--require-mic"] + (["--tls-self-signed"] if tls else []))
+    try:
+        r = httpntlm(dict(base, url=strict.url + "/"))
+        check(r.get("status") == 401, "--require-mic refuses httpntlm (%s)" % r.get("status", r))
+        check(r.get("headers", {}).get("x-ntlm-reject") == "mic_missing",
+              "X-NTLM-Reject: mic_missing (got %s)" % r.get("headers", {}).get("x-ntlm-reject"))
+    finally:
+        check(strict.stop() == 0, "server exits 0 on SIGTERM")
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests") or \
+    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests", "httpntlm") or \
             sys.argv[3] not in ("http", "https"):
         print(__doc__)
         return 2
@@ -174,6 +230,8 @@ def main():
     started = time.monotonic()
     if peer == "curl":
         run_curl(ntlmh, tls)
+    elif peer == "httpntlm":
+        run_httpntlm(ntlmh, tls)
     else:
         run_requests(ntlmh, tls)
     print("%d failure(s) in %.1f s" % (len(failures), time.monotonic() - started))
