@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/terminal_text.h"
 #include "engine/bytes.h"
 #include "engine/credentials.h"
 #include "engine/environment.h"
@@ -77,6 +78,28 @@ bool ParseMinServerSec(const std::string& text, ntlm::ServerPolicy* policy) {
   return true;
 }
 
+// --target-info NAME=VALUE: the DNS names of the CHALLENGE's target info ([MS-NLMP] 2.2.2.1,
+// MsvAvDnsComputerName, MsvAvDnsDomainName, MsvAvDnsTreeName). The NetBIOS names, which 3.2.5.1.1
+// makes mandatory, come from --computer and --domain.
+bool ParseTargetInfoName(const std::string& spec, ntlm::ServerIdentity* id) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos) {
+    return false;
+  }
+  const std::string name = spec.substr(0, eq);
+  std::string value = spec.substr(eq + 1);
+  if (name == "dns-computer") {
+    id->dns_computer = std::move(value);
+  } else if (name == "dns-domain") {
+    id->dns_domain = std::move(value);
+  } else if (name == "dns-tree") {
+    id->dns_tree = std::move(value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -118,6 +141,12 @@ int RunServe(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("off"))
       ("require-mic", "refuse an AUTHENTICATE without a valid MIC")
       ("allow-anonymous", "accept anonymous AUTHENTICATE messages")
+      ("target-info",
+       "a name in the CHALLENGE's target info, NAME=VALUE (repeatable): dns-computer, "
+       "dns-domain, dns-tree; an empty VALUE leaves the pair out",
+       cxxopts::value<std::vector<std::string>>())
+      ("target-type", "TargetName is the NetBIOS domain or computer: domain | server",
+       cxxopts::value<std::string>()->default_value("domain"))
       ("no-timestamp", "no MsvAvTimestamp in the CHALLENGE")
       ("no-version", "no VERSION in the CHALLENGE")
       ("challenge", "a fixed 8-byte server challenge, hex (tests only)",
@@ -217,6 +246,21 @@ int RunServe(int argc, char** argv) {
   engine.identity.nb_domain = args["domain"].as<std::string>();
   engine.identity.nb_computer = args["computer"].as<std::string>();
   engine.identity.send_timestamp = args.count("no-timestamp") == 0;
+  if (args.count("target-info") != 0) {
+    for (const std::string& spec : args["target-info"].as<std::vector<std::string>>()) {
+      if (!ParseTargetInfoName(spec, &engine.identity)) {
+        return Usage("--target-info wants dns-computer=NAME, dns-domain=NAME or dns-tree=NAME, "
+                     "got '" + EscapeForTerminal(spec) + "'");
+      }
+    }
+  }
+  const std::string target_type = args["target-type"].as<std::string>();
+  if (target_type != "domain" && target_type != "server") {
+    return Usage("--target-type wants domain or server");
+  }
+  // [MS-NLMP] 2.2.1.2: TargetName is the domain with NTLMSSP_TARGET_TYPE_DOMAIN, the server's
+  // name with NTLMSSP_TARGET_TYPE_SERVER.
+  engine.identity.target_is_domain = target_type == "domain";
   if (args.count("no-version") != 0) {
     engine.identity.version.reset();
   }
