@@ -44,6 +44,7 @@ MAX_LEN = {
     "client": 12288,
     "server": 4096,
     "crypto_diff": 2048,
+    "mock_request": 16384,
 }
 
 # ---- vectors --------------------------------------------------------------------------------
@@ -304,6 +305,63 @@ def http_auth_header_seeds():
         seeds[f"{n}-authenticate"] = "NTLM " + b64(m)
     seeds["spnego-init"] = "Negotiate " + b64(spnego_seeds()["init-framed-negotiate"])
     return {k: v.encode() for k, v in seeds.items()}
+
+
+def http_request(method, target, headers=(), body=b""):
+    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"] + list(headers)
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def mock_request_seeds():
+    """fuzz/mock_request_fuzzer.cc: an options byte ([fault byte]), then raw HTTP/1.1 bytes."""
+    neg = b64(CURL_NEGOTIATE)
+    auth = [m for _, m in vector_messages("authenticate_message")]
+    spnego_init = b64(spnego_seeds()["init-framed-negotiate"])
+    form = b"name=J%C3%BCrgen&city=Z%C3%BCrich"
+    seeds = {
+        "get-no-auth": b"\x00" + http_request("GET", "/"),
+        "negotiate": b"\x00" + http_request("GET", "/", ["Authorization: NTLM " + neg]),
+        "negotiate-then-authenticate": b"\x00" + http_request(
+            "GET", "/", ["Authorization: NTLM " + neg]) + http_request(
+            "GET", "/", ["Authorization: NTLM " + b64(auth[-1])]),
+        "authenticate-first": b"\x00" + http_request(
+            "GET", "/", ["Authorization: NTLM " + b64(auth[0])]),
+        "spnego-negotiate-scheme": b"\x01" + http_request(
+            "GET", "/", ["Authorization: Negotiate " + spnego_init]),
+        "both-schemes-two-lines": b"\x02" + http_request(
+            "GET", "/", ["Authorization: Negotiate " + neg, "Authorization: NTLM " + neg]),
+        "proxy-absolute-form": b"\x04" + http_request(
+            "GET", "http://origin.invalid/x", ["Proxy-Authorization: NTLM " + neg]),
+        "auth-per-request-post-form": b"\x08" + http_request(
+            "POST", "/form", ["Authorization: NTLM " + neg,
+                              "Content-Type: application/x-www-form-urlencoded"], form),
+        "tls-epa-strict": b"\x30" + http_request("GET", "/", ["Authorization: NTLM " + neg]),
+        "anonymous-allowed": b"\x40" + http_request(
+            "GET", "/", ["Authorization: NTLM " + neg]) + http_request(
+            "GET", "/", ["Authorization: NTLM " + b64(auth[0])]),
+        "bad-base64": b"\x00" + http_request("GET", "/", ["Authorization: NTLM ###"]),
+        "bare-scheme": b"\x00" + http_request("GET", "/", ["Authorization: NTLM"]),
+        "chunked-body": b"\x00" + b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked"
+                        b"\r\nAuthorization: NTLM " + neg.encode() + b"\r\n\r\n4\r\nabcd"
+                        b"\r\n0\r\n\r\n",
+        "expect-continue": b"\x00" + http_request(
+            "PUT", "/", ["Expect: 100-continue", "Authorization: NTLM " + neg], b"xyz"),
+        "http10-close": b"\x00GET / HTTP/1.0\r\nAuthorization: NTLM " + neg.encode() +
+                        b"\r\n\r\n",
+    }
+    # any-password (mock_server/auth_gate.h's tenth fault): the wrong proof is let in, so the
+    # target's bypass oracle must stay quiet here and only here.
+    seeds["fault-any-password-login"] = b"\x80\x09" + http_request(
+        "GET", "/", ["Authorization: NTLM " + neg]) + http_request(
+        "GET", "/", ["Authorization: NTLM " + b64(auth[-1])]) + http_request("GET", "/after")
+    for i in range(4):
+        # One fault each: the fault byte indexes AllFaultNames() (mock_server/auth_gate.h).
+        seeds[f"fault-{i}-handshake"] = b"\x80" + bytes([i]) + http_request(
+            "GET", "/", ["Authorization: NTLM " + neg]) + http_request(
+            "GET", "/", ["Authorization: NTLM " + b64(auth[-1])])
+    return seeds
 
 
 # ---- SPNEGO (RFC 4178) and DER ---------------------------------------------------------------
@@ -644,6 +702,18 @@ CLIENT_TOKENS = [
         ("password", b"Password"), ("spn", b"HTTP/server.test")]),
 ]
 
+MOCK_REQUEST_TOKENS = [
+    ("HTTP/1.1 request framing (RFC 9112) and the headers the mock server reads", [
+        ("get", b"GET / HTTP/1.1\r\n"), ("post", b"POST / HTTP/1.1\r\n"),
+        ("crlf", b"\r\n"), ("host", b"Host: a\r\n"), ("authorization", b"Authorization: "),
+        ("proxy_authorization", b"Proxy-Authorization: "),
+        ("content_length", b"Content-Length: "), ("chunked", b"Transfer-Encoding: chunked\r\n"),
+        ("expect", b"Expect: 100-continue\r\n"), ("close", b"Connection: close\r\n"),
+        ("keep_alive", b"Connection: keep-alive\r\n"),
+        ("content_type_form", b"Content-Type: application/x-www-form-urlencoded\r\n"),
+        ("http10", b"HTTP/1.0")]),
+]
+
 CRYPTO_TOKENS = [
     ("block-sized and edge lengths for the hash padding (RFC 1320/1321 3.1)", [
         ("zeros_8", bytes(8)), ("ones_8", b"\xff" * 8), ("kgs", b"KGS!@#$%"),
@@ -662,6 +732,7 @@ DICTS = {
     "client": CLIENT_TOKENS + MESSAGE_TOKENS + AV_TOKENS,
     "server": SERVER_TOKENS + MESSAGE_TOKENS + AV_TOKENS + BLOB_TOKENS,
     "crypto_diff": CRYPTO_TOKENS,
+    "mock_request": HTTP_TOKENS + MOCK_REQUEST_TOKENS,
 }
 
 
@@ -700,6 +771,7 @@ SEEDS = {
     "client": client_seeds,
     "server": server_seeds,
     "crypto_diff": crypto_diff_seeds,
+    "mock_request": mock_request_seeds,
 }
 
 

@@ -1,6 +1,8 @@
 # The fuzz targets: each NAME has fuzz/NAME_fuzzer.cc, fuzz/corpus/NAME/, fuzz/regressions/NAME/,
 # fuzz/dict/NAME.dict and fuzz/options/NAME.options (max_len). Read by fuzz/CMakeLists.txt (the
-# libFuzzer binaries), tests/CMakeLists.txt (the gcc replays) and fuzz/run.sh.
+# libFuzzer binaries), tests/CMakeLists.txt (the gcc replays) and fuzz/run.sh. The targets in
+# NTLMH_FUZZ_GATE_TARGETS also link the mock server's request handling (mock_server/auth_gate.cc,
+# nlohmann-json, Boost.Beast's header-only parser).
 set(NTLMH_FUZZ_TARGETS
     negotiate
     challenge
@@ -12,4 +14,6 @@ set(NTLMH_FUZZ_TARGETS
     spnego
     client
     server
-    crypto_diff)
+    crypto_diff
+    mock_request)
+set(NTLMH_FUZZ_GATE_TARGETS mock_request)
