@@ -10,6 +10,9 @@ int RunVectors(int argc, char** argv);
 int RunHash(int argc, char** argv);
 int RunDecode(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunExplain(int argc, char** argv);
+int RunRequest(int argc, char** argv);
+int RunProbe(int argc, char** argv);
 
 }  // namespace ntlmh
 

@@ -18,6 +18,9 @@ constexpr Subcommand kSubcommands[] = {
     {"hash", ntlmh::RunHash, "compute NT hash, LM hash and NTOWFv2 of a password"},
     {"decode", ntlmh::RunDecode, "decode an NTLM message or auth header field by field"},
     {"serve", ntlmh::RunServe, "run the mock NTLM HTTP(S) server"},
+    {"explain", ntlmh::RunExplain, "say why an NTLM handshake failed (tokens, HAR, pcap)"},
+    {"request", ntlmh::RunRequest, "an HTTP request with NTLM authentication (Postman-like)"},
+    {"probe", ntlmh::RunProbe, "grade an NTLM server's conformance and hardening"},
 };
 
 void PrintUsage(std::FILE* out) {

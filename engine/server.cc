@@ -253,6 +253,9 @@ Result<Bytes> ServerContext::Challenge(ByteView negotiate) {
   msg.server_challenge = nonce;
   msg.target_info = ti;
   msg.version = id.version;
+  if (config_.insecure_rewrite_challenge) {
+    config_.insecure_rewrite_challenge(&msg);
+  }
   Result<Bytes> encoded = EncodeChallenge(msg);
   if (!encoded.ok()) {
     return encoded.error();
@@ -261,9 +264,9 @@ Result<Bytes> ServerContext::Challenge(ByteView negotiate) {
   negotiate_.assign(negotiate.begin(), negotiate.end());
   challenge_ = *encoded;
   server_challenge_ = nonce;
-  issued_target_info_ = std::move(ti);
+  issued_target_info_ = msg.target_info.value_or(TargetInfo{});
   issued_at_ = now;
-  flags_ = flags;
+  flags_ = msg.flags;
   consumed_ = false;
   accepted_.reset();
   return encoded;
@@ -414,6 +417,15 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
         Wipe wipe_key(&key);
         Key16 proof = NtProofStrOverTemp(key, server_challenge, nt.subspan(kNtProofStrSize));
         good = ConstantTimeEqual(proof, nt.first(kNtProofStrSize));
+        if (!good && policy.insecure_accept_lmv2_fallback && lm.size() == kNtlmV1ResponseSize) {
+          // LMv2 = HMAC_MD5(LMOWFv2, ServerChallenge || CChallenge) || CChallenge (3.3.2), with
+          // LMOWFv2 = NTOWFv2.
+          Challenge8 lm_client_challenge{};
+          std::memcpy(lm_client_challenge.data(), lm.data() + kNtProofStrSize,
+                      lm_client_challenge.size());
+          const Response24 expected_lm = LmV2Response(key, server_challenge, lm_client_challenge);
+          good = ConstantTimeEqual(expected_lm, lm);
+        }
         // [MS-NLMP] 3.2.5.1.2 would also accept a correct LMv2 when the NTProofStr differs.
         // We do not: LMv2 does not cover the NTLMv2 blob, so MsvAvFlags (the MIC), channel
         // bindings, the SPN and the timestamp could then be rewritten by a relay. See
@@ -485,10 +497,13 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
   // the exported key is KXKEY = Z(16) even under KEY_EXCH (a 16-byte one is still decrypted).
   const bool anonymous_without_key =
       kind == ResponseKind::kAnonymous && m.encrypted_random_session_key.empty();
-  Result<Key16> exported =
-      anonymous_without_key
-          ? Result<Key16>(key_exchange_key)
-          : ExportedSessionKeyFromWire(flags, key_exchange_key, m.encrypted_random_session_key);
+  ByteView wire_key(m.encrypted_random_session_key);
+  if (policy.insecure_accept_long_session_key && wire_key.size() > Key16{}.size()) {
+    wire_key = wire_key.first(Key16{}.size());
+  }
+  Result<Key16> exported = anonymous_without_key
+                               ? Result<Key16>(key_exchange_key)
+                               : ExportedSessionKeyFromWire(flags, key_exchange_key, wire_key);
   if (!exported.ok()) {
     return Reject(std::move(r), RejectReason::kBadSessionKey, "EncryptedRandomSessionKeyFields", 52,
                   exported.error().reason);
@@ -500,7 +515,9 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
   // TargetInfo), now that NTProofStr has authenticated it.
   if (kind == ResponseKind::kNtlmV2) {
     const std::optional<uint64_t> issued_time = issued_target_info_.GetTimestamp();
-    if (issued_time.has_value()) {
+    if (policy.insecure_skip_timestamp_echo_check) {
+      // Fault injection: neither the echo nor the client's clock is checked.
+    } else if (issued_time.has_value()) {
       const std::optional<uint64_t> echoed = blob_av->GetTimestamp();
       if (!echoed.has_value() || *echoed != *issued_time) {
         return Reject(std::move(r), RejectReason::kTimestampMismatch,
@@ -521,7 +538,7 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
     }
     for (AvId id : {AvId::kNbDomainName, AvId::kNbComputerName}) {
       const AvPair* issued = issued_target_info_.Find(id);
-      if (issued == nullptr) {
+      if (issued == nullptr || policy.insecure_skip_target_info_echo_check) {
         continue;
       }
       const AvPair* echoed = blob_av->Find(id);

@@ -13,6 +13,7 @@
 #ifndef NTLM_ENGINE_SERVER_H_
 #define NTLM_ENGINE_SERVER_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,24 @@ struct ServerPolicy {
   // allowed skew of the client's NTLMv2 timestamp. Default 5 minutes.
   uint64_t challenge_lifetime = 5ull * 60 * 10000000;
   DecodePolicy decode_policy = DecodePolicy::Lenient();
+
+  // Fault injection, for the mock server (`ntlmh serve --fault ...`) and the tests that show a
+  // probe check failing. Each switch turns off one check of 3.2.5.1.2 that this server makes
+  // and a hardened server should make. All are off by default; never turn them on in a server
+  // that protects anything (mock_server/README.md lists the faults that use them).
+  //
+  // Accept an NTLMv2 blob whose MsvAvTimestamp differs from, or lacks, the one issued (3.3.2).
+  bool insecure_skip_timestamp_echo_check = false;
+  // Accept an NTLMv2 blob that lacks or changes the issued MsvAvNbDomainName or
+  // MsvAvNbComputerName (3.3.2: temp carries the CHALLENGE's TargetInfo).
+  bool insecure_skip_target_info_echo_check = false;
+  // Accept a KEY_EXCH EncryptedRandomSessionKey longer than 16 bytes; its first 16 are used
+  // (2.2.1.3 fixes it at 16).
+  bool insecure_accept_long_session_key = false;
+  // Accept an NTLMv2 AUTHENTICATE whose NTProofStr does not verify when its LMv2 response does,
+  // as the pseudo-code of 3.2.5.1.2 allows. LMv2 does not cover the blob, so its MsvAvFlags,
+  // timestamp and channel bindings can then be rewritten.
+  bool insecure_accept_lmv2_fallback = false;
 };
 
 struct ServerConfig {
@@ -75,6 +94,10 @@ struct ServerConfig {
   uint32_t supported_flags = 0xE2888237;
   // A fixed server challenge instead of the CSPRNG's (reproducible tests only).
   std::optional<Challenge8> fixed_challenge;
+  // Fault injection (see ServerPolicy's insecure_* switches): rewrites the CHALLENGE before it
+  // is encoded. The rewritten message is the one issued: the MIC covers its bytes and the echo
+  // checks compare against its target info. Empty (the default): no rewrite.
+  std::function<void(ChallengeMessage*)> insecure_rewrite_challenge;
 };
 
 // Why an AUTHENTICATE was refused. Stable names: RejectReasonName().

@@ -1310,5 +1310,123 @@ TEST(ServerWithClient, Matrix) {
   }
 }
 
+// --- Fault-injection switches (ServerPolicy::insecure_*,
+// ServerConfig::insecure_rewrite_challenge): each turns off exactly one check; the same message is
+// refused without it.
+
+TEST(ServerContext_InsecureSwitches, SkipTimestampEchoCheck) {
+  for (const bool skip : {false, true}) {
+    SCOPED_TRACE(skip);
+    ServerConfig c = Config();
+    c.policy.insecure_skip_timestamp_echo_check = skip;
+    Handshake h(std::move(c));
+    ASSERT_TRUE(h.Start());
+    TestClient client;
+    client.edit_av = [](TargetInfo* ti) { ti->SetTimestamp(kNow - 10000000); };
+    if (skip) {
+      EXPECT_ACCEPTED(AcceptFrom(&h, client));
+    } else {
+      EXPECT_REJECTED(AcceptFrom(&h, client), RejectReason::kTimestampMismatch);
+    }
+  }
+}
+
+TEST(ServerContext_InsecureSwitches, SkipTargetInfoEchoCheck) {
+  for (const bool skip : {false, true}) {
+    SCOPED_TRACE(skip);
+    ServerConfig c = Config();
+    c.policy.insecure_skip_target_info_echo_check = skip;
+    Handshake h(std::move(c));
+    ASSERT_TRUE(h.Start());
+    TestClient client;
+    client.edit_av = [](TargetInfo* ti) { ti->Remove(AvId::kNbComputerName); };
+    if (skip) {
+      EXPECT_ACCEPTED(AcceptFrom(&h, client));
+    } else {
+      EXPECT_REJECTED(AcceptFrom(&h, client), RejectReason::kTargetInfoMismatch);
+    }
+  }
+}
+
+TEST(ServerContext_InsecureSwitches, AcceptLongSessionKey) {
+  for (const bool accept : {false, true}) {
+    SCOPED_TRACE(accept);
+    ServerConfig c = Config();
+    c.policy.insecure_accept_long_session_key = accept;
+    Handshake h(std::move(c));
+    ASSERT_TRUE(h.Start());
+    // The right 16 bytes followed by 48 more: the client computes them itself.
+    TestClient probe;
+    probe.mic = false;
+    const Bytes good = probe.Build(h);
+    Result<AuthenticateMessage> m = DecodeAuthenticate(good);
+    ASSERT_TRUE(m.ok());
+    ASSERT_EQ(m->encrypted_random_session_key.size(), 16u);
+    m->encrypted_random_session_key.resize(64, 0x42);
+    Result<Bytes> longer = EncodeAuthenticate(*m);
+    ASSERT_TRUE(longer.ok());
+    const AcceptResult r = h.server().Accept(*longer);
+    if (accept) {
+      EXPECT_ACCEPTED(r);
+    } else {
+      EXPECT_REJECTED(r, RejectReason::kBadSessionKey);
+    }
+  }
+}
+
+TEST(ServerContext_InsecureSwitches, AcceptLmV2Fallback) {
+  for (const bool fallback : {false, true}) {
+    SCOPED_TRACE(fallback);
+    ServerConfig c = Config();
+    c.policy.insecure_accept_lmv2_fallback = fallback;
+    Handshake h(std::move(c));
+    ASSERT_TRUE(h.Start());
+    TestClient client;
+    client.mic = false;
+    Bytes auth = client.Build(h);
+    Result<AuthenticateMessage> m = DecodeAuthenticate(auth);
+    ASSERT_TRUE(m.ok());
+    // A correct LMv2 for the client challenge, then a blob byte changed (ChallengeFromClient).
+    Result<Key16> key = NtOwfV2(Nt("s3cret"), "alice", "DOMAIN");
+    ASSERT_TRUE(key.ok());
+    const Response24 lm = LmV2Response(*key, h.chal.server_challenge, client.client_challenge);
+    m->lm_response.assign(lm.begin(), lm.end());
+    m->nt_response[32] ^= 0x80;
+    Result<Bytes> tampered = EncodeAuthenticate(*m);
+    ASSERT_TRUE(tampered.ok());
+    const AcceptResult r = h.server().Accept(*tampered);
+    if (fallback) {
+      EXPECT_ACCEPTED(r);
+    } else {
+      EXPECT_REJECTED(r, RejectReason::kWrongProof);
+    }
+  }
+  // A wrong password makes LMv2 wrong too: refused even with the fallback.
+  ServerConfig c = Config();
+  c.policy.insecure_accept_lmv2_fallback = true;
+  c.identity.send_timestamp = false;  // the client then sends a real LMv2
+  Handshake h(std::move(c));
+  ASSERT_TRUE(h.Start());
+  TestClient wrong;
+  wrong.password = "wrong";
+  EXPECT_REJECTED(AcceptFrom(&h, wrong), RejectReason::kWrongProof);
+}
+
+TEST(ServerContext_InsecureSwitches, RewriteChallengeIsWhatIsIssued) {
+  ServerConfig c = Config();
+  c.insecure_rewrite_challenge = [](ChallengeMessage* m) {
+    m->target_info->Remove(AvId::kNbComputerName);
+    m->flags |= kNegotiateOem;
+  };
+  Handshake h(std::move(c));
+  ASSERT_TRUE(h.Start());
+  EXPECT_FALSE(h.chal.target_info->Has(AvId::kNbComputerName));
+  EXPECT_NE(h.chal.flags & kNegotiateOem, 0u);
+  EXPECT_NE(h.chal.flags & kNegotiateUnicode, 0u);
+  EXPECT_EQ(h.server().challenge_message(), h.challenge);
+  // The client echoes the rewritten target info, and its MIC covers the rewritten bytes.
+  EXPECT_ACCEPTED(AcceptFrom(&h, TestClient{}));
+}
+
 }  // namespace
 }  // namespace ntlm

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <nlohmann/json.hpp>
 
 #include "engine/av_pairs.h"
@@ -37,7 +38,30 @@ constexpr FaultEntry kFaults[] = {
     {Fault::kSameChallenge, "same-challenge"},
     {Fault::kAnyPassword, "any-password"},
     {Fault::kSkipMic, "skip-mic"},
+    {Fault::kAcceptWrongProof, "accept-wrong-proof"},
+    {Fault::kAcceptUnknownUser, "accept-unknown-user"},
+    {Fault::kAcceptWrongMic, "accept-wrong-mic"},
+    {Fault::kAcceptMissingMic, "accept-missing-mic"},
+    {Fault::kAcceptReplay, "accept-replay"},
+    {Fault::kUnboundState, "unbound-state"},
+    {Fault::kSkipTimestampEcho, "skip-timestamp-echo"},
+    {Fault::kSkipTargetInfoEcho, "skip-target-info-echo"},
+    {Fault::kLongSessionKey, "long-session-key"},
+    {Fault::kLmV2Fallback, "lmv2-fallback"},
+    {Fault::kUnknownAvPair, "unknown-av-pair"},
+    {Fault::kBothCharsets, "both-charsets"},
+    {Fault::kNoNbComputer, "no-nb-computer"},
+    {Fault::kRefuseShortNegotiate, "refuse-short-negotiate"},
+    {Fault::kRefuseNegotiateVersion, "refuse-negotiate-version"},
+    {Fault::kMalformed200, "malformed-200"},
 };
+
+// An AvId [MS-NLMP] 2.2.2.1 does not define, for the unknown-av-pair fault.
+constexpr uint16_t kUndefinedAvId = 0x00f0;
+// How many accepted tokens the accept-replay fault remembers.
+constexpr size_t kReplayCacheSize = 64;
+// NEGOTIATE_MESSAGE with its VERSION field (2.2.1.1): the fixed header is 40 bytes.
+constexpr size_t kNegotiateWithVersionSize = 40;
 
 // CHALLENGE_MESSAGE offsets ([MS-NLMP] 2.2.1.2): TargetInfoFields at 40 (Len, MaxLen, Offset).
 constexpr size_t kTargetInfoLenOffset = 40;
@@ -163,7 +187,51 @@ Bytes FaultReply(const Settings& s, Bytes reply) {
   return encoded.ok() ? std::move(*encoded) : reply;
 }
 
+// The engine's configuration for one handshake, with the faults that act inside the engine
+// (its insecure_* switches and the CHALLENGE rewrite).
+void ApplyEngineFaults(const Settings& s, ntlm::ServerConfig* config) {
+  if (s.Has(Fault::kOemOnly)) {
+    config->supported_flags &= ~ntlm::kNegotiateUnicode;
+  }
+  ntlm::ServerPolicy& p = config->policy;
+  p.insecure_skip_timestamp_echo_check = s.Has(Fault::kSkipTimestampEcho);
+  p.insecure_skip_target_info_echo_check = s.Has(Fault::kSkipTargetInfoEcho);
+  p.insecure_accept_long_session_key = s.Has(Fault::kLongSessionKey);
+  p.insecure_accept_lmv2_fallback = s.Has(Fault::kLmV2Fallback);
+  const bool unknown = s.Has(Fault::kUnknownAvPair);
+  const bool both = s.Has(Fault::kBothCharsets);
+  const bool no_nb = s.Has(Fault::kNoNbComputer);
+  if (unknown || both || no_nb) {
+    config->insecure_rewrite_challenge = [unknown, both, no_nb](ntlm::ChallengeMessage* m) {
+      if (both) {
+        m->flags |= ntlm::kNegotiateUnicode | ntlm::kNegotiateOem;
+      }
+      if (m->target_info.has_value()) {
+        if (unknown) {
+          m->target_info->Set(static_cast<ntlm::AvId>(kUndefinedAvId),
+                              Bytes{0x6e, 0x74, 0x6c, 0x6d});
+        }
+        if (no_nb) {
+          m->target_info->Remove(ntlm::AvId::kNbComputerName);
+        }
+      }
+    };
+  }
+}
+
 }  // namespace
+
+// What every connection of one server shares (for the unbound-state and accept-replay faults).
+struct ServerWideState {
+  std::mutex mu;
+  std::unique_ptr<AuthGate::Pending> pending;  // unbound-state: the one handshake in flight
+  // accept-replay: tokens accepted so far, oldest first, with whom they identified.
+  std::deque<std::pair<Bytes, ntlm::AcceptResult>> accepted;
+};
+
+std::shared_ptr<ServerWideState> NewServerWideState() {
+  return std::make_shared<ServerWideState>();
+}
 
 const char* FaultName(Fault f) {
   for (const auto& e : kFaults) {
@@ -300,7 +368,7 @@ Reply AuthGate::Malformed(const ntlm::Error& error, std::string_view scheme) {
     settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   Reply r;
-  r.status = 400;
+  r.status = settings_->Has(Fault::kMalformed200) ? 200 : 400;
   r.headers.emplace_back("X-NTLM-Error", HeaderSafe(error.field + " at offset " +
                                                     std::to_string(error.offset) + ": " +
                                                     error.reason));
@@ -329,9 +397,7 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
 
   ntlm::ServerConfig config = settings_->engine;
   config.policy.expected_channel_bindings = tls_binding_;
-  if (settings_->Has(Fault::kOemOnly)) {
-    config.supported_flags &= ~ntlm::kNegotiateUnicode;
-  }
+  ApplyEngineFaults(*settings_, &config);
   auto pending = std::make_unique<Pending>(std::move(config));
   pending->scheme = std::string(scheme);
 
@@ -349,6 +415,21 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
     log["version_flag_without_field"] =
         (neg->flags & ntlm::kNegotiateVersion) != 0 && !neg->version.has_value();
     log["negotiate_notes"] = LintJson(ntlm::LintNegotiate(*neg));
+    // Faults that refuse one form of a valid NEGOTIATE (2.2.1.1 allows both).
+    const bool has_version = inner.size() >= kNegotiateWithVersionSize;
+    if (settings_->Has(Fault::kRefuseShortNegotiate) && !has_version) {
+      return Malformed(
+          ntlm::MakeError(ntlm::ErrorCode::kTruncated, "MS-NLMP 2.2.1.1", "NEGOTIATE", inner.size(),
+                          "a NEGOTIATE without VERSION is refused (fault "
+                          "refuse-short-negotiate)"),
+          scheme);
+    }
+    if (settings_->Has(Fault::kRefuseNegotiateVersion) && has_version) {
+      return Malformed(ntlm::MakeError(ntlm::ErrorCode::kBadValue, "MS-NLMP 2.2.1.1", "Version", 32,
+                                       "a NEGOTIATE with VERSION is refused (fault "
+                                       "refuse-negotiate-version)"),
+                       scheme);
+    }
   }
 
   auto reply = pending->server.Start(token);
@@ -368,7 +449,13 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
   }
   r.content_type = "text/plain";
   r.body = "continue the handshake on this connection\n";
-  handshake_ = std::move(pending);
+  if (settings_->Has(Fault::kUnboundState)) {
+    // The handshake waits server-wide: an AUTHENTICATE on any connection finishes it.
+    std::lock_guard<std::mutex> lock(settings_->server_wide->mu);
+    settings_->server_wide->pending = std::move(pending);
+  } else {
+    handshake_ = std::move(pending);
+  }
   if (settings_->Has(Fault::kCloseAfterChallenge)) {
     r.close = true;
     Abandon("fault_close_after_challenge");
@@ -378,6 +465,26 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
 
 Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
                                 const Bytes& token) {
+  ServerWideState& wide = *settings_->server_wide;
+  if (settings_->Has(Fault::kAcceptReplay)) {
+    // A token accepted before is taken again, whatever the challenge now pending.
+    std::lock_guard<std::mutex> lock(wide.mu);
+    for (const auto& [seen, who] : wide.accepted) {
+      if (seen == token) {
+        Abandon("fault_accept_replay");
+        identity_ = Identity{who};
+        Reply r = Authenticated(request);
+        if (settings_->auth_per_request) {
+          identity_.reset();
+        }
+        return r;
+      }
+    }
+  }
+  if (handshake_ == nullptr && settings_->Has(Fault::kUnboundState)) {
+    std::lock_guard<std::mutex> lock(wide.mu);
+    handshake_ = std::move(wide.pending);
+  }
   if (handshake_ == nullptr) {
     return Offer(ntlm::RejectReasonName(ntlm::RejectReason::kOutOfOrder));
   }
@@ -388,13 +495,24 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
   // Faults that let a refusal through.
   std::string faulted;
   if (!result.ok()) {
-    const auto reason = result.reason;
-    if (settings_->Has(Fault::kAnyPassword) &&
-        (reason == ntlm::RejectReason::kWrongProof || reason == ntlm::RejectReason::kUnknownUser)) {
+    using ntlm::RejectReason;
+    const RejectReason reason = result.reason;
+    const bool wrong_proof = reason == RejectReason::kWrongProof;
+    const bool unknown_user = reason == RejectReason::kUnknownUser;
+    const bool mic_wrong = reason == RejectReason::kMicWrong;
+    const bool mic_missing = reason == RejectReason::kMicMissing;
+    if (settings_->Has(Fault::kAnyPassword) && (wrong_proof || unknown_user)) {
       faulted = "any-password";
-    } else if (settings_->Has(Fault::kSkipMic) && (reason == ntlm::RejectReason::kMicWrong ||
-                                                   reason == ntlm::RejectReason::kMicMissing)) {
+    } else if (settings_->Has(Fault::kSkipMic) && (mic_wrong || mic_missing)) {
       faulted = "skip-mic";
+    } else if (settings_->Has(Fault::kAcceptWrongProof) && wrong_proof) {
+      faulted = "accept-wrong-proof";
+    } else if (settings_->Has(Fault::kAcceptUnknownUser) && unknown_user) {
+      faulted = "accept-unknown-user";
+    } else if (settings_->Has(Fault::kAcceptWrongMic) && mic_wrong) {
+      faulted = "accept-wrong-mic";
+    } else if (settings_->Has(Fault::kAcceptMissingMic) && mic_missing) {
+      faulted = "accept-missing-mic";
     }
   }
   const ntlm::RejectReason reason = result.reason;
@@ -437,7 +555,7 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     ntlm::Error error = result.error.value_or(ntlm::MakeError(
         ntlm::ErrorCode::kBadValue, "", "AUTHENTICATE", 0, "malformed AUTHENTICATE"));
     Reply r;
-    r.status = 400;
+    r.status = settings_->Has(Fault::kMalformed200) ? 200 : 400;
     r.headers.emplace_back("X-NTLM-Reject", "malformed");
     r.headers.emplace_back("X-NTLM-Error", HeaderSafe(error.field + " at offset " +
                                                       std::to_string(error.offset) + ": " +
@@ -450,6 +568,15 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     return Offer(ntlm::RejectReasonName(reason));
   }
 
+  if (settings_->Has(Fault::kAcceptReplay)) {
+    std::lock_guard<std::mutex> lock(wide.mu);
+    ntlm::AcceptResult remembered = result;
+    remembered.exported_session_key = {};
+    wide.accepted.emplace_back(token, std::move(remembered));
+    if (wide.accepted.size() > kReplayCacheSize) {
+      wide.accepted.pop_front();
+    }
+  }
   Identity who{std::move(result)};
   Reply r;
   r.status = 200;

@@ -39,17 +39,34 @@ enum class SchemeChoice : uint8_t { kNtlm, kNegotiate, kBoth };
 // Faults: deliberate misbehaviour, to test how clients cope with broken servers. Stable names:
 // FaultName(); mock_server/README.md describes each.
 enum class Fault : uint8_t {
-  kCloseAfterChallenge,   // "close-after-challenge": send the CHALLENGE, then close
-  kBareSecondLeg,         // "bare-second-leg": answer the NEGOTIATE with a bare "NTLM"
-  kCombinedHeader,        // "combined-header": "WWW-Authenticate: Negotiate, NTLM" in one line
-  kLegacyChallenge,       // "legacy-challenge": the 32-byte CHALLENGE without target info
-  kEmptyTargetInfo,       // "empty-target-info": TARGET_INFO set, target info empty
-  kHugeTargetInfo,        // "huge-target-info": a 40000-byte target info
-  kOffsetPastEnd,         // "offset-past-end": TargetInfoFields.BufferOffset past the end
-  kOemOnly,               // "oem-only": never select UNICODE
-  kSameChallenge,         // "same-challenge": one server challenge for every handshake
-  kAnyPassword,           // "any-password": a wrong password or unknown user is accepted
-  kSkipMic,               // "skip-mic": a missing or wrong MIC is accepted
+  kCloseAfterChallenge,  // "close-after-challenge": send the CHALLENGE, then close
+  kBareSecondLeg,        // "bare-second-leg": answer the NEGOTIATE with a bare "NTLM"
+  kCombinedHeader,       // "combined-header": "WWW-Authenticate: Negotiate, NTLM" in one line
+  kLegacyChallenge,      // "legacy-challenge": the 32-byte CHALLENGE without target info
+  kEmptyTargetInfo,      // "empty-target-info": TARGET_INFO set, target info empty
+  kHugeTargetInfo,       // "huge-target-info": a 40000-byte target info
+  kOffsetPastEnd,        // "offset-past-end": TargetInfoFields.BufferOffset past the end
+  kOemOnly,              // "oem-only": never select UNICODE
+  kSameChallenge,        // "same-challenge": one server challenge for every handshake
+  kAnyPassword,          // "any-password": a wrong password or unknown user is accepted
+  kSkipMic,              // "skip-mic": a missing or wrong MIC is accepted
+  // The faults below each break one rule that `ntlmh probe` checks (docs/probe.md).
+  kAcceptWrongProof,        // "accept-wrong-proof": a response that does not verify is accepted
+  kAcceptUnknownUser,       // "accept-unknown-user": an unknown user is accepted
+  kAcceptWrongMic,          // "accept-wrong-mic": a wrong MIC is accepted (a missing one is not)
+  kAcceptMissingMic,        // "accept-missing-mic": a MIC announced but missing is accepted
+  kAcceptReplay,            // "accept-replay": a token accepted once is accepted again, anywhere
+  kUnboundState,            // "unbound-state": the handshake is server-wide, not per connection
+  kSkipTimestampEcho,       // "skip-timestamp-echo": the echoed MsvAvTimestamp is not checked
+  kSkipTargetInfoEcho,      // "skip-target-info-echo": the echoed NetBIOS names are not checked
+  kLongSessionKey,          // "long-session-key": a 64-byte EncryptedRandomSessionKey is taken
+  kLmV2Fallback,            // "lmv2-fallback": a correct LMv2 rescues a wrong NTProofStr
+  kUnknownAvPair,           // "unknown-av-pair": an undefined AvId in the target info
+  kBothCharsets,            // "both-charsets": the CHALLENGE sets both UNICODE and OEM
+  kNoNbComputer,            // "no-nb-computer": no MsvAvNbComputerName in the target info
+  kRefuseShortNegotiate,    // "refuse-short-negotiate": 400 for a NEGOTIATE without VERSION
+  kRefuseNegotiateVersion,  // "refuse-negotiate-version": 400 for a NEGOTIATE with VERSION
+  kMalformed200,            // "malformed-200": a malformed token is answered 200, not 400
 };
 const char* FaultName(Fault f);
 std::optional<Fault> ParseFault(std::string_view name);
@@ -68,6 +85,11 @@ class HandshakeLog {
   std::ofstream out_;
 };
 
+// State shared by every connection of one server, for the faults that break connection
+// binding (kUnboundState) and replay protection (kAcceptReplay). Defined in auth_gate.cc.
+struct ServerWideState;
+std::shared_ptr<ServerWideState> NewServerWideState();
+
 struct Settings {
   ntlm::ServerConfig engine;  // copied into one SpnegoNtlmServer per handshake
   SchemeChoice scheme = SchemeChoice::kNtlm;
@@ -75,6 +97,8 @@ struct Settings {
   bool auth_per_request = false;  // every request needs its own handshake
   std::set<Fault> faults;
   HandshakeLog* log = nullptr;    // not owned; may be null
+  // Shared by copies of these settings (one server); used only by the faults above.
+  std::shared_ptr<ServerWideState> server_wide = NewServerWideState();
 
   bool Has(Fault f) const { return faults.count(f) != 0; }
 };
@@ -118,6 +142,7 @@ class AuthGate {
     ntlm::AcceptResult result;
   };
   struct Pending;  // the handshake between CHALLENGE and AUTHENTICATE
+  friend struct ServerWideState;
 
   Reply Offer(const char* reject_reason) const;
   Reply Authenticated(const Request& request) const;

@@ -295,80 +295,150 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ssl::context* tls_;
 };
 
+// One server: TLS material, listener and io_context; run on this thread (RunServer) or on its
+// own threads (StartServer). Member order matters: the io_context, whose pending handlers own
+// the connections, is destroyed before the TLS context and the state they refer to.
+class Instance final : public RunningServer {
+ public:
+  explicit Instance(const ServerOptions& options) : shared_(std::make_unique<Shared>()) {
+    shared_->options = options;
+    shared_->settings = options.settings;
+    threads_ = options.threads < 1 ? 1 : options.threads;
+  }
+  ~Instance() override { Stop(); }
+
+  // Prepares TLS, binds and listens. False (with |error|) when the server cannot start.
+  bool Open(std::string* error) {
+    const ServerOptions& options = shared_->options;
+    if (options.settings == nullptr) {
+      *error = "no settings";
+      return false;
+    }
+    if (options.tls != TlsSource::kNone) {
+      TlsMaterial material;
+      const bool made =
+          options.tls == TlsSource::kSelfSigned
+              ? MakeSelfSigned(&material, error)
+              : LoadPemFiles(options.tls_cert_file, options.tls_key_file, &material, error);
+      if (!made) {
+        return false;
+      }
+      tls_.emplace(ssl::context::tls_server);
+      tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      beast::error_code ec;
+      tls_->use_certificate_chain(net::buffer(material.cert_pem), ec);
+      if (!ec) {
+        tls_->use_private_key(net::buffer(material.key_pem), ssl::context::pem, ec);
+      }
+      if (ec) {
+        *error = "TLS certificate or key refused: " + ec.message();
+        return false;
+      }
+      auto binding = ntlm::TlsServerEndPointBindingsHash(material.leaf_der);
+      if (!binding.ok()) {
+        *error = "channel binding of the certificate: " + binding.error().ToString();
+        return false;
+      }
+      shared_->tls_binding = *binding;
+    }
+
+    beast::error_code ec;
+    const auto address = net::ip::make_address(options.host, ec);
+    if (ec) {
+      *error = "not an IP address: " + options.host;
+      return false;
+    }
+    ioc_ = std::make_unique<net::io_context>(threads_);
+    listener_ = std::make_shared<Listener>(*ioc_, *shared_, tls_ ? &*tls_ : nullptr);
+    if (!listener_->Open(tcp::endpoint(address, options.port), error)) {
+      return false;
+    }
+    port_ = listener_->port();
+    const std::string host =
+        address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    url_ = std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
+    listener_->Accept();
+    return true;
+  }
+
+  // Serves on this thread and threads - 1 more until SIGINT or SIGTERM.
+  void RunUntilSignal(const std::function<void(const std::string& url)>& on_listening) {
+    net::signal_set signals(*ioc_, SIGINT, SIGTERM);
+    signals.async_wait([this](const beast::error_code&, int) {
+      listener_->Stop();
+      ioc_->stop();
+    });
+    on_listening(url_);
+    for (int i = 1; i < threads_; ++i) {
+      pool_.emplace_back([this] { ioc_->run(); });
+    }
+    ioc_->run();
+    Join();
+  }
+
+  // Serves on |threads| threads of its own until Stop().
+  void RunInBackground() {
+    for (int i = 0; i < threads_; ++i) {
+      pool_.emplace_back([this] { ioc_->run(); });
+    }
+  }
+
+  const std::string& url() const override { return url_; }
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) {
+      return;
+    }
+    if (listener_ != nullptr) {
+      listener_->Stop();
+    }
+    if (ioc_ != nullptr) {
+      ioc_->stop();
+    }
+    Join();
+  }
+
+ private:
+  void Join() {
+    for (auto& t : pool_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+    pool_.clear();
+  }
+
+  std::unique_ptr<Shared> shared_;
+  std::optional<ssl::context> tls_;
+  std::unique_ptr<net::io_context> ioc_;
+  std::shared_ptr<Listener> listener_;
+  std::vector<std::thread> pool_;
+  int threads_ = 1;
+  std::string url_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
 }  // namespace
 
+std::unique_ptr<RunningServer> StartServer(const ServerOptions& options, std::string* error) {
+  auto server = std::make_unique<Instance>(options);
+  if (!server->Open(error)) {
+    return nullptr;
+  }
+  server->RunInBackground();
+  return server;
+}
+
 int RunServer(const ServerOptions& options,
-              const std::function<void(const std::string& url)>& on_listening,
-              std::string* error) {
-  Shared shared;
-  shared.options = options;
-  shared.settings = options.settings;
-
-  std::optional<ssl::context> tls;
-  if (options.tls != TlsSource::kNone) {
-    TlsMaterial material;
-    const bool made = options.tls == TlsSource::kSelfSigned
-                          ? MakeSelfSigned(&material, error)
-                          : LoadPemFiles(options.tls_cert_file, options.tls_key_file, &material,
-                                         error);
-    if (!made) {
-      return 2;
-    }
-    tls.emplace(ssl::context::tls_server);
-    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                     ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    tls->use_certificate_chain(net::buffer(material.cert_pem), ec);
-    if (!ec) {
-      tls->use_private_key(net::buffer(material.key_pem), ssl::context::pem, ec);
-    }
-    if (ec) {
-      *error = "TLS certificate or key refused: " + ec.message();
-      return 2;
-    }
-    auto binding = ntlm::TlsServerEndPointBindingsHash(material.leaf_der);
-    if (!binding.ok()) {
-      *error = "channel binding of the certificate: " + binding.error().ToString();
-      return 2;
-    }
-    shared.tls_binding = *binding;
-  }
-
-  beast::error_code ec;
-  const auto address = net::ip::make_address(options.host, ec);
-  if (ec) {
-    *error = "not an IP address: " + options.host;
+              const std::function<void(const std::string& url)>& on_listening, std::string* error) {
+  Instance server(options);
+  if (!server.Open(error)) {
     return 2;
   }
-  const int threads = options.threads < 1 ? 1 : options.threads;
-  net::io_context ioc(threads);
-  auto listener = std::make_shared<Listener>(ioc, shared, tls ? &*tls : nullptr);
-  if (!listener->Open(tcp::endpoint(address, options.port), error)) {
-    return 2;
-  }
-
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const beast::error_code&, int) {
-    listener->Stop();
-    ioc.stop();
-  });
-  listener->Accept();
-
-  const std::string host =
-      address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  on_listening(std::string(tls ? "https://" : "http://") + host + ":" +
-               std::to_string(listener->port()));
-
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(threads - 1));
-  for (int i = 1; i < threads; ++i) {
-    pool.emplace_back([&ioc] { ioc.run(); });
-  }
-  ioc.run();
-  for (auto& t : pool) {
-    t.join();
-  }
+  server.RunUntilSignal(on_listening);
   return 0;
 }
 

@@ -50,6 +50,25 @@ struct ServerOptions {
   size_t max_connections = 1024;  // connections beyond are closed at once
 };
 
+// A server started in this process (StartServer), serving on its own threads until Stop() or
+// its destruction. It installs no signal handler.
+class RunningServer {
+ public:
+  virtual ~RunningServer() = default;
+  // The base URL, "http://127.0.0.1:PORT" (https:// with TLS).
+  virtual const std::string& url() const = 0;
+  virtual uint16_t port() const = 0;
+  // Closes the listener and every connection, and joins the threads. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// Starts a server in this process. Returns null when it cannot start (|error| says why).
+//   std::string error;
+//   std::unique_ptr<RunningServer> s = StartServer(opts, &error);
+//   ... requests to s->url() ...
+//   s->Stop();
+std::unique_ptr<RunningServer> StartServer(const ServerOptions& options, std::string* error);
+
 // Listens, calls |on_listening| with the base URL ("http://127.0.0.1:8080") once connections
 // are accepted, and serves until SIGINT or SIGTERM. Returns 0 after a clean shutdown, 2 when
 // the server cannot start (|error| says why).

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, and runs ntlmh. Arguments are passed to ntlmh;
-# without any it runs the shipped [MS-NLMP] 4.2 and RFC vectors through `ntlmh vectors`.
-# (When the probe of issue #6 lands, the default becomes a probe of the built-in mock server.)
+# without any it runs `ntlmh probe`, which starts the built-in mock server on a free 127.0.0.1
+# port in its own process, probes it, prints the report and stops it (a few seconds at most).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" release >&2
 if [[ $# -eq 0 ]]; then
-  set -- vectors
+  set -- probe
 fi
 exec "$root/build/ntlmh" "$@"

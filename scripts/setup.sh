@@ -10,6 +10,7 @@ PACKAGES=(
   libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   libcxxopts-dev nlohmann-json3-dev libboost-dev
   curl python3 python3-requests-ntlm
+  apache2 libapache2-mod-auth-gssapi gss-ntlmssp
   valgrind
   libpcap-dev
   chromium

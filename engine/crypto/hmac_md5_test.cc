@@ -136,5 +136,65 @@ TEST(HmacMd5Test, MatchesOpenSslOnEveryKeyLengthUpTo200) {
   }
 }
 
+// HmacMd5Key (RFC 2104 4: the key's states computed once): RFC 2202's cases with the message
+// split at every point into the two parts Mac takes, and one key reused for all splits.
+TEST(HmacMd5KeyTest, Rfc2202Section2AllSevenCasesSplitAtEveryPoint) {
+  for (const HmacCase& c : Rfc2202Cases()) {
+    SCOPED_TRACE(c.name);
+    const HmacMd5Key key(c.key);
+    for (size_t cut = 0; cut <= c.data.size(); ++cut) {
+      const ByteView data(c.data);
+      EXPECT_EQ(ToHex(key.Mac(data.first(cut), data.subspan(cut))), c.digest_hex) << cut;
+    }
+  }
+}
+
+// The word-level helpers the NTLMv2 kernels use, on RFC 2202 test_case 1 and 3 (16-byte keys).
+TEST(HmacMd5KeyTest, KeyStates16AndOuterGiveRfc2202Cases1And3) {
+  for (const HmacCase& c : Rfc2202Cases()) {
+    if (c.key.size() != 16) {
+      continue;
+    }
+    SCOPED_TRACE(c.name);
+    uint32_t key_words[4], inner[4], outer[4];
+    for (int i = 0; i < 4; ++i) {
+      key_words[i] = LoadU32Le(c.key.data() + 4 * i);
+    }
+    HmacMd5KeyStates16(key_words, inner, outer);
+    const HmacMd5Key prepared(c.key);
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(inner[i], prepared.inner_state()[i]);
+      EXPECT_EQ(outer[i], prepared.outer_state()[i]);
+    }
+    Md5 h(inner, kMd5BlockSize);
+    h.Update(c.data);
+    const Md5Digest inner_digest = h.Final();
+    uint32_t d[4], mac[4];
+    for (int i = 0; i < 4; ++i) {
+      d[i] = LoadU32Le(inner_digest.data() + 4 * i);
+    }
+    HmacMd5Outer(outer, d, mac);
+    Md5Digest out;
+    for (int i = 0; i < 4; ++i) {
+      StoreU32Le(out.data() + 4 * i, mac[i]);
+    }
+    EXPECT_EQ(ToHex(out), c.digest_hex);
+  }
+}
+
+TEST(HmacMd5KeyTest, MatchesOpenSslOnRandomKeysAndSplits) {
+  ASSERT_TRUE(OpenSslOracle::Get().Ready());
+  std::mt19937 rng(kRandomSeed + 8);
+  for (int round = 0; round < 300; ++round) {
+    const Bytes key = RandomBytes(rng, rng() % 100);
+    const Bytes data = RandomBytes(rng, rng() % 300);
+    const size_t cut = data.empty() ? 0 : rng() % (data.size() + 1);
+    const ByteView view(data);
+    EXPECT_EQ(ToHex(HmacMd5Key(key).Mac(view.first(cut), view.subspan(cut))),
+              ToHex(OpenSslOracle::Get().HmacMd5(key, data)))
+        << "key " << key.size() << ", data " << data.size() << ", cut " << cut;
+  }
+}
+
 }  // namespace
 }  // namespace ntlm::crypto

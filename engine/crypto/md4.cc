@@ -53,8 +53,16 @@ inline void Step3(uint32_t& a, uint32_t b, uint32_t c, uint32_t d, uint32_t xk) 
   a = RotateLeft<S>((a + xk + kRound3K) + H(b, c, d));
 }
 
-// Md4Compress on the block already split into its sixteen little-endian words X[0..15].
-void CompressWords(uint32_t state[4], const uint32_t x[16]) {
+// The block's sixteen little-endian words X[0..15] read in place from its bytes (RFC 1320 3.4,
+// "Copy block i into X" without the copy): each step loads its word straight from the input.
+struct LeWords {
+  const uint8_t* block;
+  uint32_t operator[](int i) const { return LoadU32Le(block + 4 * i); }
+};
+
+// The compression over X[0..15], given as words (const uint32_t*) or read from bytes (LeWords).
+template <typename Words>
+inline __attribute__((always_inline)) void CompressT(uint32_t state[4], const Words& x) {
   uint32_t a = state[0];
   uint32_t b = state[1];
   uint32_t c = state[2];
@@ -120,15 +128,13 @@ void CompressWords(uint32_t state[4], const uint32_t x[16]) {
   state[3] += d;
 }
 
+// The compression over words already split out (the padded last block, HMAC's blocks).
+void CompressWords(uint32_t state[4], const uint32_t x[16]) { CompressT(state, x); }
+
 }  // namespace
 
 void Md4Compress(uint32_t state[4], const uint8_t block[kMd4BlockSize]) {
-  // The block as sixteen little-endian words (RFC 1320 3.4, "Copy block i into X").
-  uint32_t x[16];
-  for (int i = 0; i < 16; ++i) {
-    x[i] = LoadU32Le(block + 4 * i);
-  }
-  CompressWords(state, x);
+  CompressT(state, LeWords{block});
 }
 
 // buffer_ is left uninitialized on purpose: no byte of it is read before it is written.

@@ -80,8 +80,16 @@ inline void Step4(uint32_t& a, uint32_t b, uint32_t c, uint32_t d, uint32_t xk, 
   a = b + RotateLeft<S>((a + xk + t) + I(b, c, d));
 }
 
-// Md5Compress on the block already split into its sixteen little-endian words X[0..15].
-void CompressWords(uint32_t state[4], const uint32_t x[16]) {
+// The block's sixteen little-endian words X[0..15] read in place from its bytes (RFC 1321 3.4,
+// "Copy block i into X" without the copy): each step loads its word straight from the input.
+struct LeWords {
+  const uint8_t* block;
+  uint32_t operator[](int i) const { return LoadU32Le(block + 4 * i); }
+};
+
+// The compression over X[0..15], given as words (const uint32_t*) or read from bytes (LeWords).
+template <typename Words>
+inline __attribute__((always_inline)) void CompressT(uint32_t state[4], const Words& x) {
   uint32_t a = state[0];
   uint32_t b = state[1];
   uint32_t c = state[2];
@@ -165,19 +173,22 @@ void CompressWords(uint32_t state[4], const uint32_t x[16]) {
   state[3] += d;
 }
 
+// The compression over words already split out (the padded last block, HMAC's blocks).
+void CompressWords(uint32_t state[4], const uint32_t x[16]) { CompressT(state, x); }
+
 }  // namespace
 
 void Md5Compress(uint32_t state[4], const uint8_t block[kMd5BlockSize]) {
-  // The block as sixteen little-endian words (RFC 1321 3.4, "Copy block i into X").
-  uint32_t x[16];
-  for (int i = 0; i < 16; ++i) {
-    x[i] = LoadU32Le(block + 4 * i);
-  }
-  CompressWords(state, x);
+  CompressT(state, LeWords{block});
 }
+
+void Md5CompressWords(uint32_t state[4], const uint32_t words[16]) { CompressWords(state, words); }
 
 // buffer_ is left uninitialized on purpose: no byte of it is read before it is written.
 Md5::Md5() : state_{kInitA, kInitB, kInitC, kInitD} {}
+
+Md5::Md5(const uint32_t state[4], uint64_t length)
+    : state_{state[0], state[1], state[2], state[3]}, length_(length) {}
 
 void Md5::Update(std::span<const uint8_t> data) {
   internal::MdUpdate<Md5Compress>(state_, buffer_, &buffered_, &length_, data);

@@ -16,9 +16,16 @@ using Md5Digest = std::array<uint8_t, kMd5DigestSize>;
 // The MD5 compression function: folds one 64-byte block into |state| (RFC 1321 3.4).
 void Md5Compress(uint32_t state[4], const uint8_t block[kMd5BlockSize]);
 
+// The same over a block already split into its sixteen little-endian words X[0..15] (HMAC's
+// fixed-layout blocks are put together as words).
+void Md5CompressWords(uint32_t state[4], const uint32_t words[16]);
+
 class Md5 {
  public:
   Md5();
+  // Resumes a hash after |length| bytes (a multiple of 64) that left |state|: HMAC starts from
+  // a precomputed H(K xor ipad) state this way (RFC 2104 4).
+  Md5(const uint32_t state[4], uint64_t length);
   void Update(std::span<const uint8_t> data);
   Md5Digest Final();
 

@@ -18,10 +18,13 @@ Rc4::Rc4(std::span<const uint8_t> key) {
   for (int i = 0; i < 256; ++i) {
     s_[i] = static_cast<uint8_t>(i);
   }
+  // key[i mod keylength] walks the key with a wrapping index instead of a division per byte.
   const size_t key_len = key.size();
   uint8_t j = 0;
+  size_t k = 0;
   for (size_t i = 0; i < 256; ++i) {
-    j = static_cast<uint8_t>(j + s_[i] + key[i % key_len]);
+    j = static_cast<uint8_t>(j + s_[i] + key[k]);
+    k = k + 1 == key_len ? 0 : k + 1;
     std::swap(s_[i], s_[j]);
   }
 }

@@ -1,0 +1,222 @@
+// ntlmh probe: a graded conformance and hardening report on an NTLM-over-HTTP server (issue
+// #6, probe/probe.h, docs/probe.md). Without a URL it starts the built-in mock server on a free
+// 127.0.0.1 port, in this process, with a demo account, and probes that.
+//
+// Progress goes to stderr, the report to stdout (or --out FILE).
+// Exit status: 0 when no check fails, 1 when one does, 2 when the target cannot be probed
+// (unreachable, no NTLM offered) or on bad arguments.
+#include <cstdio>
+#include <cstdlib>
+#include <cxxopts.hpp>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/terminal_text.h"
+#include "engine/credentials.h"
+#include "http/client.h"
+#include "mock_server/auth_gate.h"
+#include "mock_server/server.h"
+#include "probe/probe.h"
+#include "probe/report.h"
+
+namespace ntlmh {
+namespace {
+
+constexpr const char* kName = "ntlmh probe";
+
+// The built-in server's demo account (it exists only inside this process, on loopback).
+constexpr char kDemoDomain[] = "DEMO";
+constexpr char kDemoUser[] = "demo";
+constexpr char kDemoPassword[] = "Demo-Pass-1";  // short enough for the LM check to run
+
+constexpr char kEpilogue[] =
+    "Without URL, the built-in mock server (ntlmh serve's defaults: NTLMv2 only, MIC and\n"
+    "echo checks on) is started on a free 127.0.0.1 port with the account DEMO\\demo, and\n"
+    "probed; -u/-p then choose that account. With a URL, -u is required and the password\n"
+    "comes from -p or the NTLM_PASSWORD environment variable; it is never printed.\n"
+    "\n"
+    "--checks takes globs over check ids, comma separated ('auth.*,policy.epa_enforced');\n"
+    "--list-checks prints them. --robustness also sends a bounded list of malformed NEGOTIATE\n"
+    "and AUTHENTICATE messages: use it only on a server you own.\n"
+    "\n"
+    "Exit status: 0 no check failed; 1 a check failed; 2 the target could not be probed\n"
+    "(unreachable, no NTLM offered) or bad arguments. See docs/probe.md.\n";
+
+int Usage(const std::string& text) {
+  std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(text).c_str());
+  return 2;
+}
+
+}  // namespace
+
+int RunProbe(int argc, char** argv) {
+  cxxopts::Options opts(kName,
+                        "Probe an NTLM-over-HTTP server and report how it implements "
+                        "[MS-NLMP] and how hardened it is.");
+  // clang-format off
+  opts.add_options()
+      ("url", "the URL to probe (none: the built-in mock server)", cxxopts::value<std::string>())
+      ("u,user", "the account, [DOMAIN\\]USER", cxxopts::value<std::string>())
+      ("p,password", "its password (or NTLM_PASSWORD)", cxxopts::value<std::string>())
+      ("negotiate", "speak NTLM inside the Negotiate scheme instead of NTLM")
+      ("insecure", "do not verify the server's TLS certificate")
+      ("cacert", "verify the server's certificate with this PEM bundle",
+       cxxopts::value<std::string>())
+      ("checks", "globs over check ids, comma separated",
+       cxxopts::value<std::string>()->default_value("*"))
+      ("format", "text | json | junit | html", cxxopts::value<std::string>()->default_value("text"))
+      ("out", "write the report to FILE instead of stdout", cxxopts::value<std::string>())
+      ("robustness", "also send malformed messages (a server you own only)")
+      ("list-checks", "print the check ids and exit")
+      ("h,help", "show this help");
+  // clang-format on
+  opts.parse_positional({"url"});
+  opts.positional_help("[URL]");
+  cxxopts::ParseResult args;
+  try {
+    args = opts.parse(argc, argv);
+  } catch (const std::exception& e) {
+    return Usage(e.what());
+  }
+  if (args.count("help") != 0) {
+    std::printf("%s\n%s", opts.help().c_str(), kEpilogue);
+    return 0;
+  }
+  if (args.count("list-checks") != 0) {
+    for (const probe::CheckInfo& c : probe::Catalogue()) {
+      std::printf("%-34s %-28s %s%s\n", c.id, c.reference, c.title,
+                  c.robustness_only ? " (--robustness)" : "");
+    }
+    return 0;
+  }
+  if (!args.unmatched().empty()) {
+    return Usage("unexpected argument '" + args.unmatched()[0] + "'");
+  }
+  const auto format = probe::ParseFormat(args["format"].as<std::string>());
+  if (!format.has_value()) {
+    return Usage("--format wants text, json, junit or html");
+  }
+  if (args.count("insecure") != 0 && args.count("cacert") != 0) {
+    return Usage("give --insecure or --cacert, not both");
+  }
+  const std::string checks = args["checks"].as<std::string>();
+  bool any = false;
+  for (const probe::CheckInfo& c : probe::Catalogue()) {
+    any = any || probe::MatchesChecks(checks, c.id);
+  }
+  if (!any) {
+    return Usage("--checks '" + checks + "' matches no check (--list-checks shows them)");
+  }
+
+  probe::ProbeOptions options;
+  options.checks = checks;
+  options.negotiate = args.count("negotiate") != 0;
+  options.robustness = args.count("robustness") != 0;
+  std::string password;
+  if (args.count("password") != 0) {
+    password = args["password"].as<std::string>();
+  } else if (const char* env = std::getenv("NTLM_PASSWORD"); env != nullptr) {
+    password = env;
+  }
+
+  // The target: the URL given, or the built-in server on loopback.
+  std::unique_ptr<mock::RunningServer> builtin;
+  std::string url_text;
+  if (args.count("url") != 0) {
+    url_text = args["url"].as<std::string>();
+    if (args.count("user") == 0) {
+      return Usage("-u [DOMAIN\\]USER is required with a URL");
+    }
+    options.user = args["user"].as<std::string>();
+    if (args.count("password") == 0 && std::getenv("NTLM_PASSWORD") == nullptr) {
+      return Usage("give the password with -p or NTLM_PASSWORD");
+    }
+  } else {
+    if (options.negotiate || args.count("insecure") != 0 || args.count("cacert") != 0) {
+      return Usage("--negotiate, --insecure and --cacert need a URL");
+    }
+    options.user = args.count("user") != 0 ? args["user"].as<std::string>()
+                                           : std::string(kDemoDomain) + "\\" + kDemoUser;
+    if (args.count("user") == 0) {
+      password = kDemoPassword;
+    } else if (password.empty()) {
+      return Usage("give the password for -u with -p or NTLM_PASSWORD");
+    }
+    const ntlm::UserName name = ntlm::SplitUserName(options.user);
+    auto settings = std::make_shared<mock::Settings>();
+    settings->engine.identity.nb_domain = name.domain.empty() ? kDemoDomain : name.domain;
+    settings->engine.identity.nb_computer = "MOCKSERVER";
+    settings->engine.identity.dns_computer = "mockserver.demo.test";
+    settings->engine.identity.dns_domain = "demo.test";
+    ntlm::Status added =
+        settings->engine.store.Add(settings->engine.identity.nb_domain, name.user, password);
+    if (!added.ok()) {
+      return Usage("-u/-p: " + added.error().reason);
+    }
+    mock::ServerOptions server_options;
+    server_options.host = "127.0.0.1";
+    server_options.port = 0;
+    server_options.threads = 2;
+    server_options.settings = settings;
+    std::string error;
+    builtin = mock::StartServer(server_options, &error);
+    if (builtin == nullptr) {
+      std::fprintf(stderr, "%s: cannot start the built-in server: %s\n", kName,
+                   EscapeForTerminal(error).c_str());
+      return 2;
+    }
+    url_text = builtin->url() + "/";
+    std::fprintf(stderr, "%s: built-in mock server on %s, account %s\n", kName, url_text.c_str(),
+                 EscapeForTerminal(options.user).c_str());
+  }
+  options.password = password;
+
+  auto url = http::Url::Parse(url_text);
+  if (!url.ok()) {
+    return Usage("URL: " + url.error().ToString());
+  }
+  options.url = *url;
+  options.target = url_text;
+  http::ConnectOptions connect;
+  connect.connect_timeout = std::chrono::milliseconds(5000);
+  connect.io_timeout = std::chrono::milliseconds(15000);
+  connect.tls.verify = args.count("insecure") == 0;
+  if (args.count("cacert") != 0) {
+    connect.tls.ca_file = args["cacert"].as<std::string>();
+  }
+  const http::Url target = *url;
+  options.open = [target, connect] { return http::Connection::Open(target, connect); };
+  options.progress = [](const std::string& line) {
+    std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(line).c_str());
+  };
+
+  const probe::Report report = probe::RunProbe(options);
+  if (builtin != nullptr) {
+    builtin->Stop();
+  }
+  const std::string text = probe::Write(report, *format);
+  if (args.count("out") != 0) {
+    const std::string path = args["out"].as<std::string>();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "%s: cannot write %s\n", kName, EscapeForTerminal(path).c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "%s: report written to %s\n", kName, EscapeForTerminal(path).c_str());
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+  const probe::Summary s = probe::Summarize(report);
+  std::fprintf(stderr, "%s: %d pass, %d fail, %d warn, %d skip, %d info%s\n", kName, s.pass, s.fail,
+               s.warn, s.skip, s.info,
+               report.fatal.empty() ? "" : ("; not probed: " + report.fatal).c_str());
+  return probe::ExitStatus(report);
+}
+
+}  // namespace ntlmh

@@ -1,0 +1,591 @@
+// ntlmh request: an HTTP request with NTLM (or Negotiate) authentication, as Postman's NTLM
+// authorization does it (issue #5), over http/ (http/ntlm_auth.h), with every leg shown on -v.
+//
+// Exit status: 0 on a 2xx final response (or, with --no-retry, once the CHALLENGE is in);
+// 1 when authentication fails (401/403/407 in the end, a refusal, a bare NTLM on the second
+// leg), with the reason; 2 on usage, transport or protocol errors, and other final statuses.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cxxopts.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/describe.h"
+#include "cli/terminal_text.h"
+#include "engine/http_auth.h"
+#include "http/client.h"
+#include "http/form.h"
+#include "http/ntlm_auth.h"
+
+namespace ntlmh {
+namespace {
+
+constexpr const char* kName = "ntlmh request";
+
+constexpr char kEpilogue[] =
+    "The password comes from -p, --password-stdin (one line) or the NTLM_PASSWORD environment\n"
+    "variable; it is never printed. '{{NAME}}' in any argument is replaced with the environment\n"
+    "variable NAME (Postman's variables); an unset one is a usage error.\n"
+    "\n"
+    "The request is sent once without credentials; on a 401 (407 with --proxy) offering NTLM or\n"
+    "Negotiate, NEGOTIATE and AUTHENTICATE follow on one connection, and the body is sent again\n"
+    "with the AUTHENTICATE. The final response's body goes to stdout. --no-retry stops after the\n"
+    "CHALLENGE and prints it decoded. Over HTTPS the AUTHENTICATE carries channel bindings from\n"
+    "the server's certificate (RFC 5929 tls-server-end-point).\n"
+    "\n"
+    "-v shows each leg on stderr: request line, authentication headers, each NTLM message decoded\n"
+    "as `ntlmh decode` does. --json prints one JSON object (legs, outcome, body) on stdout.\n"
+    "\n"
+    "Exit status: 0 on a 2xx response (or the CHALLENGE with --no-retry); 1 when authentication\n"
+    "fails (with the reason); 2 on usage, transport or protocol errors and other statuses.\n";
+
+int Usage(const std::string& text) {
+  std::fprintf(stderr, "%s: %s\n", kName, text.c_str());  // callers escape what the user gave
+  return 2;
+}
+
+std::string FormatError(const ntlm::Error& e) {
+  if (e.rule.empty() && e.offset == 0) {
+    return e.field.empty() ? e.reason : e.field + ": " + e.reason;
+  }
+  return e.ToString();
+}
+
+bool IsNameChar(char c) {
+  const unsigned char u = static_cast<unsigned char>(c);
+  return std::isalnum(u) != 0 || c == '_' || c == '.' || c == '-';
+}
+
+// Postman's variables: "{{NAME}}" becomes getenv(NAME). A "{{" that does not open a name
+// closed by "}}" stays as it is.
+bool SubstituteVariables(std::string* arg, size_t index, std::string* error) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < arg->size()) {
+    const size_t open = arg->find("{{", pos);
+    if (open == std::string::npos) {
+      break;
+    }
+    const size_t close = arg->find("}}", open + 2);
+    const std::string name =
+        close == std::string::npos ? "" : arg->substr(open + 2, close - open - 2);
+    bool valid = !name.empty();
+    for (char c : name) {
+      valid = valid && IsNameChar(c);
+    }
+    if (!valid) {
+      out += arg->substr(pos, open + 2 - pos);
+      pos = open + 2;
+      continue;
+    }
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      *error = "argument " + std::to_string(index) + " at offset " + std::to_string(open) +
+               ": {{" + name + "}} names the environment variable " + name + ", which is not set";
+      return false;
+    }
+    out += arg->substr(pos, open - pos);
+    out += value;
+    pos = close + 2;
+  }
+  out += arg->substr(pos);
+  *arg = std::move(out);
+  return true;
+}
+
+// "Name: value" (RFC 9110 5.1, 5.5). Errors name the byte offset in |text|.
+bool ParseHeaderArg(const std::string& text, http::Header* out, std::string* error) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    *error = "-H '" + EscapeForTerminal(text) + "' at offset 0: expected 'Name: value'";
+    return false;
+  }
+  for (size_t i = 0; i < colon; ++i) {
+    const unsigned char u = static_cast<unsigned char>(text[i]);
+    if (u <= 0x20 || u >= 0x7f || std::string_view("\"(),/:;<=>?@[\\]{}").find(text[i]) !=
+                                      std::string_view::npos) {
+      *error = "-H header name at offset " + std::to_string(i) +
+               ": not a token character (RFC 9110 5.6.2)";
+      return false;
+    }
+  }
+  for (size_t i = colon + 1; i < text.size(); ++i) {
+    if (text[i] == '\r' || text[i] == '\n' || text[i] == '\0') {
+      *error = "-H header value at offset " + std::to_string(i) +
+               ": CR, LF and NUL are not allowed (RFC 9110 5.5)";
+      return false;
+    }
+  }
+  out->name = text.substr(0, colon);
+  size_t start = colon + 1;
+  size_t end = text.size();
+  while (start < end && (text[start] == ' ' || text[start] == '\t')) {
+    ++start;
+  }
+  while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t')) {
+    --end;
+  }
+  out->value = text.substr(start, end - start);
+  return true;
+}
+
+bool ParseFields(const std::vector<std::string>& items, const char* option,
+                 http::FormFields* out, std::string* error) {
+  for (const std::string& item : items) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      *error = std::string(option) + " '" + EscapeForTerminal(item) + "': expected NAME=VALUE";
+      return false;
+    }
+    out->emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return true;
+}
+
+std::string DefaultWorkstation() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) {
+    return "";
+  }
+  std::string host(name);
+  return host.substr(0, host.find('.'));
+}
+
+const char* OutcomeName(http::AuthOutcome o) {
+  switch (o) {
+    case http::AuthOutcome::kCompleted:
+      return "completed";
+    case http::AuthOutcome::kChallenge:
+      return "challenge";
+    case http::AuthOutcome::kRefused:
+      return "refused";
+    case http::AuthOutcome::kError:
+      return "error";
+  }
+  return "error";
+}
+
+const char* LegName(http::AuthLeg::Kind k) {
+  switch (k) {
+    case http::AuthLeg::Kind::kProbe:
+      return "probe";
+    case http::AuthLeg::Kind::kNegotiate:
+      return "negotiate";
+    case http::AuthLeg::Kind::kAuthenticate:
+      return "authenticate";
+  }
+  return "probe";
+}
+
+Json DescribeToken(const ntlm::Bytes& token) {
+  auto d = DescribeMessage(token, ntlm::DecodePolicy::Lenient());
+  if (!d.ok()) {
+    return Json{{"error", FormatError(d.error())}};
+  }
+  return *d;
+}
+
+std::string Indent(const std::string& text, const std::string& pad) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) {
+      nl = text.size();
+    }
+    out += pad + text.substr(pos, nl - pos) + "\n";
+    pos = nl + 1;
+  }
+  return out;
+}
+
+std::string RenderToken(const ntlm::Bytes& token) {
+  auto d = DescribeMessage(token, ntlm::DecodePolicy::Lenient());
+  if (!d.ok()) {
+    return Indent("(cannot decode: " + EscapeForTerminal(FormatError(d.error())) + ")", "    ");
+  }
+  return Indent(RenderText(*d), "    ");
+}
+
+bool IsAuthHeader(const std::string& name) {
+  for (const char* n : {"Authorization", "Proxy-Authorization", "WWW-Authenticate",
+                        "Proxy-Authenticate", "Connection", "X-NTLM-Reject", "X-NTLM-Error"}) {
+    if (ntlm::http_auth::EqualsIgnoreCase(name, n)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Lines from the wire go through EscapeForTerminal one by one; RenderText escapes its own.
+void PrintLegs(const http::AuthResult& r) {
+  uint64_t shown_connection = 0;
+  auto line = [](std::string* out, const std::string& text) {
+    *out += EscapeForTerminal(text) + "\n";
+  };
+  for (const http::AuthLeg& leg : r.legs) {
+    std::string out;
+    if (leg.connection_id != shown_connection) {
+      line(&out, "* connection " + std::to_string(leg.connection_id));
+      shown_connection = leg.connection_id;
+    }
+    line(&out, "> " + leg.request.method + " " + leg.request.target + " HTTP/1.1");
+    for (const http::Header& h : leg.request.headers) {
+      if (IsAuthHeader(h.name)) {
+        line(&out, "> " + h.name + ": " + h.value);
+      }
+    }
+    if (!leg.sent_token.empty()) {
+      out += RenderToken(leg.sent_token);
+    }
+    if (leg.response.has_value()) {
+      const http::Response& resp = *leg.response;
+      line(&out, "< HTTP/1.1 " + std::to_string(resp.status) + " " + resp.reason);
+      for (const http::Header& h : resp.headers) {
+        if (IsAuthHeader(h.name)) {
+          line(&out, "< " + h.name + ": " + h.value);
+        }
+      }
+      if (!leg.received_token.empty()) {
+        out += RenderToken(leg.received_token);
+      }
+    }
+    std::fputs(out.c_str(), stderr);
+  }
+  for (const std::string& note : r.notes) {
+    std::fprintf(stderr, "* note: %s\n", EscapeForTerminal(note).c_str());
+  }
+}
+
+Json LegsJson(const http::AuthResult& r) {
+  Json legs = Json::array();
+  for (const http::AuthLeg& leg : r.legs) {
+    Json j;
+    j["kind"] = LegName(leg.kind);
+    j["connection"] = leg.connection_id;
+    Json req{{"method", leg.request.method}, {"target", leg.request.target}};
+    req["scheme"] = leg.sent_scheme.empty() ? Json(nullptr) : Json(leg.sent_scheme);
+    req["token"] = leg.sent_token.empty() ? Json(nullptr) : DescribeToken(leg.sent_token);
+    j["request"] = req;
+    if (leg.response.has_value()) {
+      Json resp{{"status", leg.response->status},
+                {"reason", leg.response->reason},
+                {"keep_alive", leg.response->keep_alive}};
+      Json auth = Json::array();
+      for (const http::Header& h : leg.response->headers) {
+        if (IsAuthHeader(h.name)) {
+          auth.push_back(Json{{"name", h.name}, {"value", h.value}});
+        }
+      }
+      resp["headers"] = auth;
+      resp["token"] =
+          leg.received_token.empty() ? Json(nullptr) : DescribeToken(leg.received_token);
+      j["response"] = resp;
+    } else {
+      j["response"] = nullptr;
+    }
+    legs.push_back(j);
+  }
+  return legs;
+}
+
+}  // namespace
+
+int RunRequest(int argc, char** argv) {
+  // {{NAME}} first, on every argument, so that options and their values both get it.
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string error;
+    if (!SubstituteVariables(&args[i], i, &error)) {
+      return Usage(error);
+    }
+  }
+  std::vector<char*> arg_ptrs;
+  for (std::string& a : args) {
+    arg_ptrs.push_back(a.data());
+  }
+
+  cxxopts::Options opts(kName, "An HTTP request with NTLM authentication (Postman-like).");
+  opts.custom_help("URL -u [DOMAIN\\]USER [options]");
+  opts.positional_help("");
+  opts.add_options()
+      ("url", "http:// or https:// URL", cxxopts::value<std::string>())
+      ("u,user", "[DOMAIN\\]USER (or user@domain)", cxxopts::value<std::string>())
+      ("p,password", "the password (NTLM_PASSWORD and --password-stdin keep it out of ps)",
+       cxxopts::value<std::string>())
+      ("password-stdin", "read the password from the first line of stdin")
+      ("d,domain", "the domain (overrides DOMAIN\\ in -u)", cxxopts::value<std::string>())
+      ("w,workstation", "the workstation name (default: this host's name)",
+       cxxopts::value<std::string>())
+      ("X,request", "the method (default GET, POST with a body)", cxxopts::value<std::string>())
+      ("H,header", "'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())
+      ("data", "the body, as given", cxxopts::value<std::string>())
+      ("data-urlencode", "NAME=VALUE, URL-encoded into an x-www-form-urlencoded body "
+       "(repeatable)", cxxopts::value<std::vector<std::string>>())
+      ("form", "NAME=VALUE as a multipart/form-data part (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("no-retry", "stop after the CHALLENGE and print it decoded")
+      ("negotiate", "use the Negotiate scheme (SPNEGO) rather than NTLM")
+      ("proxy", "an HTTP proxy that wants NTLM (407)", cxxopts::value<std::string>())
+      ("insecure", "do not verify the server's certificate")
+      ("cacert", "PEM file of CA certificates to verify the server with",
+       cxxopts::value<std::string>())
+      ("timeout", "seconds for connecting and for each response",
+       cxxopts::value<double>()->default_value("30"))
+      ("v,verbose", "show each leg on stderr, NTLM messages decoded")
+      ("json", "print one JSON object on stdout")
+      ("h,help", "show this help");
+  opts.parse_positional({"url"});
+
+  cxxopts::ParseResult parsed;
+  try {
+    parsed = opts.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
+  } catch (const std::exception& e) {
+    return Usage(EscapeForTerminal(e.what()));
+  }
+  if (parsed.count("help") != 0) {
+    std::printf("%s\n%s", opts.help().c_str(), kEpilogue);
+    return 0;
+  }
+  if (!parsed.unmatched().empty()) {
+    return Usage("unexpected argument '" + EscapeForTerminal(parsed.unmatched()[0]) + "'");
+  }
+  if (parsed.count("url") == 0) {
+    return Usage("a URL is required (--help shows the options)");
+  }
+  auto url = http::Url::Parse(parsed["url"].as<std::string>());
+  if (!url.ok()) {
+    return Usage(FormatError(url.error()));
+  }
+  if (parsed.count("user") == 0 || parsed["user"].as<std::string>().empty()) {
+    return Usage("-u [DOMAIN\\]USER is required");
+  }
+
+  // The password: -p, --password-stdin or NTLM_PASSWORD, in that order; never printed.
+  std::string password_source;
+  std::string password;
+  if (parsed.count("password") != 0 && parsed.count("password-stdin") != 0) {
+    return Usage("-p and --password-stdin exclude each other");
+  }
+  if (parsed.count("password") != 0) {
+    password = parsed["password"].as<std::string>();
+    password_source = "-p";
+  } else if (parsed.count("password-stdin") != 0) {
+    if (!std::getline(std::cin, password) && password.empty()) {
+      return Usage("--password-stdin: no line on standard input");
+    }
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
+    password_source = "standard input";
+  } else if (const char* env = std::getenv("NTLM_PASSWORD"); env != nullptr) {
+    password = env;
+    password_source = "NTLM_PASSWORD";
+  } else {
+    return Usage("no password: give -p, --password-stdin or NTLM_PASSWORD");
+  }
+
+  http::Request request;
+  request.target = url->target;
+  if (parsed.count("header") != 0) {
+    for (const std::string& h : parsed["header"].as<std::vector<std::string>>()) {
+      http::Header header;
+      std::string error;
+      if (!ParseHeaderArg(h, &header, &error)) {
+        return Usage(error);
+      }
+      if (ntlm::http_auth::EqualsIgnoreCase(header.name, "Authorization") ||
+          ntlm::http_auth::EqualsIgnoreCase(header.name, "Proxy-Authorization")) {
+        return Usage("-H " + EscapeForTerminal(header.name) + ": ntlmh request writes this header itself");
+      }
+      request.headers.push_back(header);
+    }
+  }
+  const bool has_content_type = [&] {
+    for (const http::Header& h : request.headers) {
+      if (ntlm::http_auth::EqualsIgnoreCase(h.name, "Content-Type")) {
+        return true;
+      }
+    }
+    return false;
+  }();
+
+  const int bodies = (parsed.count("data") != 0 ? 1 : 0) +
+                     (parsed.count("data-urlencode") != 0 ? 1 : 0) +
+                     (parsed.count("form") != 0 ? 1 : 0);
+  if (bodies > 1) {
+    return Usage("--data, --data-urlencode and --form exclude each other");
+  }
+  std::string content_type;
+  if (parsed.count("data") != 0) {
+    request.body = parsed["data"].as<std::string>();
+    content_type = "application/x-www-form-urlencoded";
+  } else if (parsed.count("data-urlencode") != 0) {
+    http::FormFields fields;
+    std::string error;
+    if (!ParseFields(parsed["data-urlencode"].as<std::vector<std::string>>(), "--data-urlencode",
+                     &fields, &error)) {
+      return Usage(error);
+    }
+    request.body = http::EncodeUrlencodedForm(fields);
+    content_type = "application/x-www-form-urlencoded";
+  } else if (parsed.count("form") != 0) {
+    http::FormFields fields;
+    std::string error;
+    if (!ParseFields(parsed["form"].as<std::vector<std::string>>(), "--form", &fields,
+                     &error)) {
+      return Usage(error);
+    }
+    http::MultipartForm form = http::EncodeMultipartForm(fields);
+    request.body = std::move(form.body);
+    content_type = form.content_type;
+  }
+  if (bodies == 1 && !has_content_type) {
+    request.headers.push_back({"Content-Type", content_type});
+  }
+  request.method = parsed.count("request") != 0 ? parsed["request"].as<std::string>()
+                                                : (bodies == 1 ? "POST" : "GET");
+  for (char c : request.method) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      return Usage("-X: the method must be a token (RFC 9110 9.1)");
+    }
+  }
+  if (request.method.empty()) {
+    return Usage("-X: empty method");
+  }
+
+  http::ConnectOptions connect;
+  const double timeout = parsed["timeout"].as<double>();
+  if (!(timeout > 0 && timeout <= 3600)) {
+    return Usage("--timeout wants seconds in (0, 3600]");
+  }
+  connect.io_timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  connect.connect_timeout = std::min(connect.io_timeout, std::chrono::milliseconds(10000));
+  if (parsed.count("insecure") != 0 && parsed.count("cacert") != 0) {
+    return Usage("--insecure and --cacert exclude each other");
+  }
+  connect.tls.verify = parsed.count("insecure") == 0;
+  if (parsed.count("cacert") != 0) {
+    connect.tls.ca_file = parsed["cacert"].as<std::string>();
+  }
+  http::NtlmAuthOptions auth;
+  if (parsed.count("proxy") != 0) {
+    auto proxy = http::Url::Parse(parsed["proxy"].as<std::string>());
+    if (!proxy.ok()) {
+      ntlm::Error e = proxy.error();
+      e.field = "proxy";
+      return Usage(FormatError(e));
+    }
+    if (proxy->tls()) {
+      return Usage("--proxy: only http:// proxies are supported");
+    }
+    connect.proxy = *proxy;
+    auth.proxy = true;
+  }
+
+  auth.client.user = parsed["user"].as<std::string>();
+  if (parsed.count("domain") != 0) {
+    auth.client.domain = parsed["domain"].as<std::string>();
+  }
+  auth.client.workstation = parsed.count("workstation") != 0
+                                ? parsed["workstation"].as<std::string>()
+                                : DefaultWorkstation();
+  auth.client.secret.password = password;
+  auth.scheme = parsed.count("negotiate") != 0 ? http::AuthScheme::kNegotiate
+                                               : http::AuthScheme::kNtlm;
+  auth.stop_after_challenge = parsed.count("no-retry") != 0;
+  const bool verbose = parsed.count("verbose") != 0;
+  const bool json = parsed.count("json") != 0;
+
+  if (verbose) {
+    std::fprintf(stderr, "* %s %s as %s (workstation %s), password from %s (not shown)\n",
+                 request.method.c_str(), EscapeForTerminal(url->ToString()).c_str(),
+                 EscapeForTerminal(auth.client.user).c_str(),
+                 EscapeForTerminal(auth.client.workstation).c_str(), password_source.c_str());
+  }
+  http::AuthResult result = http::Authenticate(*url, request, connect, auth);
+  password.assign(password.size(), '\0');
+  if (verbose) {
+    PrintLegs(result);
+  }
+
+  int exit_code = 2;
+  std::string message;
+  switch (result.outcome) {
+    case http::AuthOutcome::kCompleted: {
+      const int status = result.final_response->status;
+      if (status >= 200 && status < 300) {
+        exit_code = 0;
+      } else if (status == 401 || status == 403 || status == 407) {
+        exit_code = 1;
+        message = "authentication failed: the server answered " + std::to_string(status) +
+                  " " + result.final_response->reason;
+      } else {
+        message = "the server answered " + std::to_string(status) + " " +
+                  result.final_response->reason;
+      }
+      break;
+    }
+    case http::AuthOutcome::kChallenge:
+      exit_code = 0;
+      break;
+    case http::AuthOutcome::kRefused:
+      exit_code = 1;
+      message = "authentication failed: " + result.reason;
+      break;
+    case http::AuthOutcome::kError:
+      exit_code = 2;
+      message = "error: " + FormatError(result.error);
+      break;
+  }
+
+  if (json) {
+    Json out;
+    out["url"] = url->ToString();
+    out["scheme"] = result.scheme_used.empty() ? Json(nullptr) : Json(result.scheme_used);
+    out["outcome"] = OutcomeName(result.outcome);
+    out["authenticated"] = result.authenticated;
+    out["status"] = result.final_response.has_value() ? Json(result.final_response->status)
+                                                      : Json(nullptr);
+    out["exit"] = exit_code;
+    out["message"] = message.empty() ? Json(nullptr) : Json(message);
+    if (result.outcome == http::AuthOutcome::kError) {
+      out["error"] = Json{{"code", ntlm::ErrorCodeName(result.error.code)},
+                          {"rule", result.error.rule},
+                          {"field", result.error.field},
+                          {"offset", result.error.offset},
+                          {"reason", result.error.reason}};
+    }
+    out["notes"] = result.notes;
+    out["legs"] = LegsJson(result);
+    out["body"] = result.outcome == http::AuthOutcome::kCompleted
+                      ? Json(result.final_response->body)
+                      : Json(nullptr);
+    std::printf("%s\n", out.dump(-1, ' ', true, Json::error_handler_t::replace).c_str());
+  } else if (result.outcome == http::AuthOutcome::kChallenge) {
+    auto described =
+        DescribeMessage(result.legs.back().received_token, ntlm::DecodePolicy::Lenient());
+    if (described.ok()) {
+      std::fputs(RenderText(*described).c_str(), stdout);
+    } else {
+      exit_code = 2;
+      message = "error: the CHALLENGE does not decode: " + FormatError(described.error());
+    }
+  } else if (result.outcome == http::AuthOutcome::kCompleted) {
+    const std::string& body = result.final_response->body;
+    std::fwrite(body.data(), 1, body.size(), stdout);
+  }
+  std::fflush(stdout);
+  if (!message.empty()) {
+    std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(message).c_str());
+  }
+  return exit_code;
+}
+
+}  // namespace ntlmh

@@ -1,0 +1,465 @@
+// Grouping HTTP exchanges and token lines into NTLM handshakes ([MS-NTHT] 2.2, RFC 7235).
+#include "explain/transcript.h"
+
+#include <algorithm>
+#include <map>
+
+#include "engine/http_auth.h"
+#include "engine/spnego.h"
+
+namespace ntlmh::explain {
+
+namespace {
+
+using ntlm::http_auth::EqualsIgnoreCase;
+
+bool IsRequestAuthHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Authorization") || EqualsIgnoreCase(name, "Proxy-Authorization");
+}
+
+bool IsResponseAuthHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "WWW-Authenticate") || EqualsIgnoreCase(name, "Proxy-Authenticate");
+}
+
+// One NTLM or Negotiate element of a header value.
+struct Found {
+  std::string scheme;
+  bool offer = false;  // scheme without a token
+  ntlm::Bytes bytes;
+  size_t offset = 0;  // of the token in the value
+};
+
+// The NTLM and Negotiate elements of one header value. Other schemes are ignored.
+ntlm::Result<std::vector<Found>> ParseAuthValue(std::string_view value) {
+  if (value.size() > kMaxTokenTextBytes) {
+    return ntlm::MakeError(
+        ntlm::ErrorCode::kTooLarge, "ntlmh explain --help", "header value", kMaxTokenTextBytes,
+        "the value has " + std::to_string(value.size()) + " bytes, more than the " +
+            std::to_string(kMaxTokenTextBytes) + " an NTLM token can need");
+  }
+  auto parsed = ntlm::http_auth::ParseChallenges(value);
+  if (!parsed.ok()) {
+    return parsed.error();
+  }
+  std::vector<Found> out;
+  for (const auto& c : *parsed) {
+    if (!c.SchemeIs("NTLM") && !c.SchemeIs("Negotiate")) {
+      continue;
+    }
+    Found f;
+    f.scheme = c.SchemeIs("NTLM") ? "NTLM" : "Negotiate";
+    if (c.token68.empty()) {
+      f.offer = true;
+      out.push_back(std::move(f));
+      continue;
+    }
+    auto bytes = ntlm::http_auth::Base64Decode(c.token68);
+    if (!bytes.ok()) {
+      ntlm::Error e = bytes.error();
+      e.offset += c.token68_offset;
+      return e;
+    }
+    f.bytes = std::move(*bytes);
+    f.offset = c.token68_offset;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// The first token (not offer) among the headers named by |is_auth|, with notes for bad ones.
+template <typename Pred>
+std::optional<Found> FirstToken(const HttpMessage& m, Pred is_auth, const std::string& where,
+                                bool* saw_offer, std::vector<std::string>* notes) {
+  for (const HttpHeader& h : m.headers) {
+    if (!is_auth(h.name)) {
+      continue;
+    }
+    auto found = ParseAuthValue(h.value);
+    if (!found.ok()) {
+      notes->push_back(where + ": " + h.name + " skipped: " + found.error().ToString());
+      continue;
+    }
+    for (Found& f : *found) {
+      if (f.offer) {
+        *saw_offer = true;
+        continue;
+      }
+      return std::move(f);
+    }
+  }
+  return std::nullopt;
+}
+
+bool HasToken(std::string_view list, std::string_view token) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string_view::npos) {
+      comma = list.size();
+    }
+    std::string_view item = list.substr(pos, comma - pos);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+      item.remove_suffix(1);
+    }
+    if (EqualsIgnoreCase(item, token)) {
+      return true;
+    }
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string_view> HttpMessage::FindAll(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const HttpHeader& h : headers) {
+    if (EqualsIgnoreCase(h.name, name)) {
+      out.push_back(h.value);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string_view> HttpMessage::Find(std::string_view name) const {
+  for (const HttpHeader& h : headers) {
+    if (EqualsIgnoreCase(h.name, name)) {
+      return std::string_view(h.value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Handshake::Label() const {
+  const Leg* first = negotiate      ? &*negotiate
+                     : challenge    ? &*challenge
+                     : authenticate ? &*authenticate
+                                    : nullptr;
+  if (first == nullptr) {
+    return "(empty)";
+  }
+  if (!first->connection.empty()) {
+    return "connection " + first->connection + ", " + first->where;
+  }
+  return first->where;
+}
+
+bool UnwrapToken(ntlm::ByteView bytes, ntlm::Bytes* ntlm, bool* spnego, ntlm::MessageType* type,
+                 std::string* why) {
+  *spnego = false;
+  ntlm::Bytes inner;
+  if (ntlm::spnego::LooksLikeNtlmssp(bytes)) {
+    inner.assign(bytes.begin(), bytes.end());
+  } else if (ntlm::spnego::LooksLikeSpnego(bytes)) {
+    auto token = ntlm::spnego::DecodeNegotiationToken(bytes);
+    if (!token.ok()) {
+      *why = "SPNEGO token: " + token.error().ToString();
+      return false;
+    }
+    *spnego = true;
+    const std::optional<ntlm::Bytes>* mech =
+        token->is_init() ? &token->init()->mech_token : &token->resp()->response_token;
+    if (!mech->has_value()) {
+      *why = "SPNEGO token without an NTLM message";
+      return false;
+    }
+    inner = **mech;
+  } else {
+    *why = "neither an NTLM message nor SPNEGO";
+    return false;
+  }
+  auto t = ntlm::PeekMessageType(inner);
+  if (!t.ok()) {
+    *why = t.error().ToString();
+    return false;
+  }
+  *type = *t;
+  *ntlm = std::move(inner);
+  return true;
+}
+
+std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
+                                       std::vector<std::string>* notes) {
+  std::vector<Handshake> out;
+  std::map<std::string, size_t> open_by_connection;  // awaiting an AUTHENTICATE
+  std::optional<size_t> last_open;
+  struct Earlier {
+    size_t body = 0;
+    std::string where;
+  };
+  std::map<std::string, Earlier> refused;  // per connection: a request that drew a 401/407
+
+  for (const Exchange& e : transcript.exchanges) {
+    bool offer = false;
+    std::optional<Found> token =
+        FirstToken(e.request, IsRequestAuthHeader, e.where + " request", &offer, notes);
+    const bool refused_status =
+        e.response.has_value() && (e.response->status == 401 || e.response->status == 407);
+    if (!token.has_value()) {
+      if (refused_status) {
+        refused[e.connection] = Earlier{e.request.body_length, e.where + " request"};
+      }
+      continue;
+    }
+    Leg leg;
+    leg.scheme = token->scheme;
+    leg.where = e.where + " request";
+    leg.connection = e.connection;
+    ntlm::MessageType type{};
+    std::string why;
+    if (!UnwrapToken(token->bytes, &leg.ntlm, &leg.spnego, &type, &why)) {
+      notes->push_back(e.where + " request: " + token->scheme + " token skipped: " + why);
+      continue;
+    }
+
+    if (type == ntlm::MessageType::kNegotiate) {
+      Handshake h;
+      h.http = true;
+      h.tls = e.tls;
+      h.negotiate = std::move(leg);
+      auto earlier = refused.find(e.connection);
+      if (earlier != refused.end() && earlier->second.body > 0) {
+        h.body_before = earlier->second.body;
+        h.body_before_where = earlier->second.where;
+      }
+      refused.erase(e.connection);
+      if (e.request.body_length > h.body_before) {
+        h.body_before = e.request.body_length;
+        h.body_before_where = e.where + " request";
+      }
+      if (e.response.has_value()) {
+        bool response_offer = false;
+        std::optional<Found> reply = FirstToken(*e.response, IsResponseAuthHeader,
+                                                e.where + " response", &response_offer, notes);
+        Leg c;
+        ntlm::MessageType ctype{};
+        if (reply.has_value() && UnwrapToken(reply->bytes, &c.ntlm, &c.spnego, &ctype, &why) &&
+            ctype == ntlm::MessageType::kChallenge) {
+          c.scheme = reply->scheme;
+          c.where = e.where + " response";
+          c.connection = e.connection;
+          h.challenge = std::move(c);
+          auto conn = e.response->Find("Connection");
+          h.challenge_connection_close = conn.has_value() && HasToken(*conn, "close");
+        } else if (reply.has_value()) {
+          notes->push_back(e.where + " response: token skipped: " +
+                           (why.empty() ? std::string("not a CHALLENGE") : why));
+        } else if (response_offer && (e.response->status == 401 || e.response->status == 407)) {
+          h.bare_offer_where = e.where + " response";
+        }
+      }
+      out.push_back(std::move(h));
+      if (out.back().challenge.has_value()) {
+        open_by_connection[e.connection] = out.size() - 1;
+        last_open = out.size() - 1;
+      }
+      continue;
+    }
+
+    if (type == ntlm::MessageType::kAuthenticate) {
+      std::optional<size_t> idx;
+      auto open = open_by_connection.find(e.connection);
+      if (open != open_by_connection.end()) {
+        idx = open->second;
+      } else if (last_open.has_value() && !out[*last_open].authenticate.has_value()) {
+        idx = last_open;
+      }
+      if (!idx.has_value()) {
+        Handshake h;
+        h.http = true;
+        h.tls = e.tls;
+        out.push_back(std::move(h));
+        idx = out.size() - 1;
+      }
+      Handshake& h = out[*idx];
+      h.authenticate = std::move(leg);
+      h.final_method = e.request.method;
+      h.final_body = e.request.body_length;
+      if (e.response.has_value()) {
+        h.final_status = e.response->status;
+        h.final_where = e.where + " response";
+        if (auto reject = e.response->Find("X-NTLM-Reject")) {
+          h.reject_header = std::string(reject->substr(0, 64));
+        }
+      }
+      for (auto it = open_by_connection.begin(); it != open_by_connection.end();) {
+        it = it->second == *idx ? open_by_connection.erase(it) : std::next(it);
+      }
+      if (last_open == idx) {
+        last_open.reset();
+      }
+      continue;
+    }
+    notes->push_back(e.where + " request: a CHALLENGE in a request; skipped");
+  }
+  return out;
+}
+
+namespace {
+
+// "Name: value" with an HTTP token as the name (RFC 9110 5.1).
+bool SplitHeaderLine(std::string_view line, std::string_view* name, std::string_view* value) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return false;
+  }
+  for (size_t i = 0; i < colon; ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    const bool tchar =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!tchar) {
+      return false;
+    }
+  }
+  *name = line.substr(0, colon);
+  *value = line.substr(colon + 1);
+  return true;
+}
+
+bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '=';
+}
+
+}  // namespace
+
+ntlm::Result<std::vector<Handshake>> HandshakesFromText(const std::vector<TextInput>& inputs,
+                                                        bool stream,
+                                                        std::vector<std::string>* notes) {
+  std::vector<Handshake> out;
+  for (const TextInput& in : inputs) {
+    std::string_view line = in.text;
+    size_t base = 0;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.size() >= 2 && (line[0] == '<' || line[0] == '>') && line[1] == ' ') {
+      line.remove_prefix(2);
+      base = 2;
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      line.remove_prefix(1);
+      ++base;
+    }
+    if (line.empty()) {
+      if (!stream) {
+        return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "ntlmh explain --help", in.where,
+                               0, "empty input");
+      }
+      continue;
+    }
+
+    // Which side sent it, when the line says so.
+    enum class Side { kUnknown, kClient, kServer } side = Side::kUnknown;
+    std::string_view value = line;
+    size_t value_base = base;
+    std::string_view name;
+    std::string_view rest;
+    if (SplitHeaderLine(line, &name, &rest)) {
+      if (IsRequestAuthHeader(name)) {
+        side = Side::kClient;
+      } else if (IsResponseAuthHeader(name)) {
+        side = Side::kServer;
+      } else {
+        if (!stream) {
+          return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "MS-NTHT 2.2", in.where, 0,
+                                 "not an authentication header");
+        }
+        continue;
+      }
+      value = rest;
+      value_base = base + name.size() + 1;
+    }
+
+    std::vector<Found> found;
+    const bool one_word =
+        value.find(' ') == std::string_view::npos && value.find('\t') == std::string_view::npos;
+    if (side == Side::kUnknown && one_word && !EqualsIgnoreCase(value, "NTLM") &&
+        !EqualsIgnoreCase(value, "Negotiate")) {
+      // A bare base64 token.
+      if (value.size() > kMaxTokenTextBytes) {
+        return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "ntlmh explain --help", in.where,
+                               value_base,
+                               "a token of " + std::to_string(value.size()) +
+                                   " bytes is longer than " + std::to_string(kMaxTokenTextBytes));
+      }
+      if (stream && !std::all_of(value.begin(), value.end(), IsBase64Char)) {
+        continue;
+      }
+      auto bytes = ntlm::http_auth::Base64Decode(value);
+      if (!bytes.ok()) {
+        ntlm::Error e = bytes.error();
+        e.field = in.where + ": base64";
+        e.offset += value_base;
+        return e;
+      }
+      Found f;
+      f.scheme = "NTLM";
+      f.bytes = std::move(*bytes);
+      found.push_back(std::move(f));
+    } else {
+      const bool names_ntlm = value.find("NTLM") != std::string_view::npos ||
+                              value.find("Negotiate") != std::string_view::npos ||
+                              value.find("ntlm") != std::string_view::npos ||
+                              value.find("negotiate") != std::string_view::npos;
+      if (stream && !names_ntlm) {
+        continue;
+      }
+      auto parsed = ParseAuthValue(value);
+      if (!parsed.ok()) {
+        ntlm::Error e = parsed.error();
+        e.field = in.where + ": " + e.field;
+        e.offset += value_base;
+        return e;
+      }
+      found = std::move(*parsed);
+      if (found.empty()) {
+        if (stream) {
+          continue;
+        }
+        return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "MS-NTHT 2.2", in.where, 0,
+                               "no NTLM or Negotiate token");
+      }
+    }
+
+    for (Found& f : found) {
+      if (f.offer) {
+        if (side != Side::kClient && !out.empty() && out.back().negotiate.has_value() &&
+            !out.back().challenge.has_value() && !out.back().authenticate.has_value()) {
+          out.back().bare_offer_where = in.where;
+        }
+        continue;
+      }
+      Leg leg;
+      leg.scheme = f.scheme;
+      leg.where = in.where;
+      ntlm::MessageType type{};
+      std::string why;
+      if (!UnwrapToken(f.bytes, &leg.ntlm, &leg.spnego, &type, &why)) {
+        return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "MS-NLMP 2.2.1", in.where,
+                               value_base + f.offset, "the token is " + why);
+      }
+      const bool open = !out.empty() && !out.back().authenticate.has_value();
+      if (type == ntlm::MessageType::kNegotiate || !open ||
+          (type == ntlm::MessageType::kChallenge && out.back().challenge.has_value())) {
+        out.emplace_back();
+      }
+      Handshake& h = out.back();
+      if (type == ntlm::MessageType::kNegotiate) {
+        h.negotiate = std::move(leg);
+      } else if (type == ntlm::MessageType::kChallenge) {
+        h.challenge = std::move(leg);
+      } else {
+        h.authenticate = std::move(leg);
+      }
+    }
+  }
+  (void)notes;
+  return out;
+}
+
+}  // namespace ntlmh::explain

@@ -1,0 +1,465 @@
+// The only translation unit of http/ with Boost.Asio and Boost.Beast (client.h): every
+// operation runs asynchronously on the connection's own io_context, so that the stream's expiry
+// (beast::tcp_stream::expires_after) bounds connect, TLS handshake, write and read in time.
+#include "http/client.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <type_traits>
+#include <utility>
+
+namespace ntlmh::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using ErrorCode = boost::system::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+std::atomic<uint64_t> g_next_id{1};
+
+ntlm::Error TransportError(std::string field, std::string reason) {
+  return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "", std::move(field), 0,
+                         std::move(reason));
+}
+
+std::string EndpointText(const tcp::endpoint& ep) {
+  const std::string addr = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
+}
+
+bool IsIpLiteral(const std::string& host) {
+  ErrorCode ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// "host" or "host:port" as the Host header wants it (RFC 9110 7.2): the port only when it is
+// not the scheme's default.
+std::string HostHeader(const Url& url) {
+  const bool v6 = url.host.find(':') != std::string::npos;
+  std::string host = v6 ? "[" + url.host + "]" : url.host;
+  const uint16_t default_port = url.tls() ? 443 : 80;
+  if (url.port != default_port) {
+    host += ":" + std::to_string(url.port);
+  }
+  return host;
+}
+
+bool HasHeader(const std::vector<Header>& headers, std::string_view name) {
+  for (const Header& h : headers) {
+    if (h.name.size() == name.size() &&
+        beast::iequals(beast::string_view(h.name.data(), h.name.size()),
+                       beast::string_view(name.data(), name.size()))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A header name is a token (RFC 9110 5.1); a value holds no CR, LF or NUL (RFC 9110 5.5), so
+// nothing a caller passes can start another header or request.
+bool ValidHeader(const Header& h) {
+  if (h.name.empty()) {
+    return false;
+  }
+  for (char c : h.name) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == ':') {
+      return false;
+    }
+  }
+  for (char c : h.value) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return false;
+    }
+  }
+  return true;
+}
+
+template <typename Stream>
+class ConnectionImpl final : public Connection {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  ConnectionImpl(const Url& target, const ConnectOptions& options)
+      : target_(target), options_(options), id_(g_next_id.fetch_add(1)) {}
+
+  ~ConnectionImpl() override { Close(); }
+
+  ntlm::Status Connect() {
+    const Url& peer = options_.proxy.has_value() ? *options_.proxy : target_;
+    const std::string where = peer.HostPort();
+
+    // Name resolution, bounded by the connect timeout too.
+    tcp::resolver resolver(ioc_);
+    net::steady_timer timer(ioc_);
+    tcp::resolver::results_type endpoints;
+    ErrorCode resolve_ec = net::error::would_block;
+    timer.expires_after(options_.connect_timeout);
+    timer.async_wait([&](ErrorCode ec) {
+      if (!ec) {
+        resolver.cancel();
+      }
+    });
+    resolver.async_resolve(peer.host, std::to_string(peer.port),
+                           [&](ErrorCode ec, tcp::resolver::results_type results) {
+                             resolve_ec = ec;
+                             endpoints = std::move(results);
+                             timer.cancel();
+                           });
+    Run();
+    if (resolve_ec) {
+      return TransportError("connection", "cannot resolve " + peer.host + ": " +
+                                              (resolve_ec == net::error::operation_aborted
+                                                   ? std::string("timed out")
+                                                   : resolve_ec.message()));
+    }
+
+    if constexpr (kTls) {
+      if (ntlm::Status s = MakeTlsStream(); !s.ok()) {
+        return s;
+      }
+    } else {
+      stream_.emplace(ioc_);
+    }
+    Lowest().expires_after(options_.connect_timeout);
+    ErrorCode ec = net::error::would_block;
+    Lowest().async_connect(endpoints, [&](ErrorCode e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (ec) {
+      return TransportError("connection", "cannot connect to " + where + ": " + Reason(ec));
+    }
+    ErrorCode ignored;
+    local_ = EndpointText(Lowest().socket().local_endpoint(ignored));
+    remote_ = EndpointText(Lowest().socket().remote_endpoint(ignored));
+
+    if constexpr (kTls) {
+      Lowest().expires_after(options_.connect_timeout);
+      ec = net::error::would_block;
+      stream_->async_handshake(ssl::stream_base::client, [&](ErrorCode e) { ec = e; });
+      Run();
+      if (ec) {
+        std::string reason = Reason(ec);
+        const long verify = SSL_get_verify_result(stream_->native_handle());
+        if (verify != X509_V_OK) {
+          reason = std::string("certificate verify failed: ") +
+                   X509_verify_cert_error_string(verify) +
+                   " (--cacert FILE trusts a CA, --insecure skips the check)";
+        }
+        Lowest().close();
+        return TransportError("connection",
+                              "TLS handshake with " + where + " failed: " + reason);
+      }
+      // RFC 5929 4.1: tls-server-end-point hashes the leaf certificate as sent.
+      X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
+      if (cert != nullptr) {
+        const int len = i2d_X509(cert, nullptr);
+        if (len > 0) {
+          peer_cert_.resize(static_cast<size_t>(len));
+          unsigned char* p = peer_cert_.data();
+          i2d_X509(cert, &p);
+        }
+        X509_free(cert);
+      }
+    }
+    open_ = true;
+    return {};
+  }
+
+  ntlm::Result<Response> RoundTrip(const Request& request) override {
+    if (ntlm::Status s = WriteRequest(request); !s.ok()) {
+      return s.error();
+    }
+    return ReadResponse();
+  }
+
+  ntlm::Status WriteRaw(std::string_view bytes) override {
+    if (!open_) {
+      return TransportError("connection", "the connection is closed");
+    }
+    Lowest().expires_after(options_.io_timeout);
+    ErrorCode ec = net::error::would_block;
+    net::async_write(*stream_, net::buffer(bytes.data(), bytes.size()),
+                     [&](ErrorCode e, size_t) { ec = e; });
+    Run();
+    if (ec) {
+      MarkClosed();
+      return TransportError("connection", "cannot write to " + Where() + ": " + Reason(ec));
+    }
+    last_method_head_ = bytes.substr(0, 5) == "HEAD ";
+    return {};
+  }
+
+  ntlm::Result<Response> ReadResponse() override {
+    if (!open_) {
+      return TransportError("connection", "the connection is closed");
+    }
+    // Interim 1xx responses are skipped (RFC 9110 15.2), a few at most.
+    for (int interim = 0; interim < 8; ++interim) {
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(
+          std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
+      parser.body_limit(options_.max_response_body_bytes);
+      if (last_method_head_) {
+        parser.skip(true);
+      }
+      Lowest().expires_after(options_.io_timeout);
+      ErrorCode ec = net::error::would_block;
+      bhttp::async_read(*stream_, buffer_, parser, [&](ErrorCode e, size_t) { ec = e; });
+      Run();
+      if (ec) {
+        MarkClosed();
+        if (ec == bhttp::error::body_limit) {
+          return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "", "response.body", 0,
+                                 "the response body is larger than " +
+                                     std::to_string(options_.max_response_body_bytes) +
+                                     " bytes");
+        }
+        if (ec == bhttp::error::header_limit) {
+          return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "", "response.header", 0,
+                                 "the response header is larger than " +
+                                     std::to_string(options_.max_response_header_bytes) +
+                                     " bytes");
+        }
+        return TransportError("connection",
+                              "no response from " + Where() + ": " + Reason(ec));
+      }
+      const auto& msg = parser.get();
+      const unsigned status = msg.result_int();
+      if (status >= 100 && status < 200 && status != 101) {
+        continue;
+      }
+      Response response;
+      response.status = static_cast<int>(status);
+      response.reason = std::string(msg.reason());
+      for (const auto& field : msg) {
+        response.headers.push_back(
+            {std::string(field.name_string()), std::string(field.value())});
+      }
+      response.body = msg.body();
+      response.keep_alive = msg.keep_alive();
+      if (!response.keep_alive) {
+        Close();
+      }
+      return response;
+    }
+    MarkClosed();
+    return TransportError("response", "more than 8 interim (1xx) responses");
+  }
+
+  bool IsOpen() const override {
+    if (!open_ || !stream_.has_value()) {
+      return false;
+    }
+    // A peer that closed between responses: recv() sees EOF without consuming anything.
+    if (buffer_.size() == 0) {
+      char c = 0;
+      const int fd = const_cast<ConnectionImpl*>(this)->Lowest().socket().native_handle();
+      const ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0) {
+        return false;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void Close() override {
+    if (stream_.has_value() && open_) {
+      ErrorCode ignored;
+      Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Lowest().close();
+    }
+    open_ = false;
+  }
+
+  const ntlm::Bytes& PeerCertificateDer() const override { return peer_cert_; }
+  uint64_t id() const override { return id_; }
+  std::string LocalEndpoint() const override { return local_; }
+  std::string RemoteEndpoint() const override { return remote_; }
+
+ private:
+  beast::tcp_stream& Lowest() {
+    if constexpr (kTls) {
+      return stream_->next_layer();
+    } else {
+      return *stream_;
+    }
+  }
+
+  void Run() {
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  void MarkClosed() {
+    if (stream_.has_value()) {
+      ErrorCode ignored;
+      Lowest().close();
+    }
+    open_ = false;
+  }
+
+  std::string Where() const {
+    return (options_.proxy.has_value() ? *options_.proxy : target_).HostPort();
+  }
+
+  std::string Reason(const ErrorCode& ec) const {
+    if (ec == beast::error::timeout) {
+      return "timed out";
+    }
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == ssl::error::stream_truncated) {
+      return "the server closed the connection";
+    }
+    return ec.message();
+  }
+
+  ntlm::Status MakeTlsStream() {
+    tls_.emplace(ssl::context::tls_client);
+    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                      ssl::context::no_tlsv1_1);
+    const TlsOptions& o = options_.tls;
+    ErrorCode ec;
+    if (o.verify) {
+      if (o.ca_file.empty()) {
+        tls_->set_default_verify_paths(ec);
+      } else {
+        tls_->load_verify_file(o.ca_file, ec);
+      }
+      if (ec) {
+        return TransportError("cacert", "cannot load CA certificates" +
+                                            (o.ca_file.empty() ? std::string()
+                                                               : " from " + o.ca_file) +
+                                            ": " + ec.message());
+      }
+      tls_->set_verify_mode(ssl::verify_peer);
+    } else {
+      tls_->set_verify_mode(ssl::verify_none);
+    }
+    stream_.emplace(ioc_, *tls_);
+    SSL* ssl_handle = stream_->native_handle();
+    const std::string name = o.server_name.empty() ? target_.host : o.server_name;
+    const bool ip = IsIpLiteral(name);
+    // RFC 6066 3: SNI carries DNS names only, never an address literal.
+    if (!ip && SSL_set_tlsext_host_name(ssl_handle, name.c_str()) != 1) {
+      return TransportError("connection", "cannot set the TLS server name " + name);
+    }
+    if (o.verify) {
+      // RFC 9110 4.3.4 / RFC 6125: the certificate must name the host (or address) we asked for.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                         : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+      if (set != 1) {
+        return TransportError("connection", "cannot check the certificate against " + name);
+      }
+    }
+    return {};
+  }
+
+  ntlm::Status WriteRequest(const Request& request) {
+    if (!open_) {
+      return TransportError("connection", "the connection is closed");
+    }
+    bhttp::request<bhttp::string_body> req;
+    req.version(11);
+    const bhttp::verb verb = bhttp::string_to_verb(request.method);
+    if (verb == bhttp::verb::unknown) {
+      req.method_string(request.method);
+    } else {
+      req.method(verb);
+    }
+    std::string target = request.target;
+    if (options_.proxy.has_value() && !target.empty() && target.front() == '/') {
+      // RFC 9112 3.2.2: absolute-form towards a proxy.
+      target = target_.scheme + "://" + HostHeader(target_) + target;
+    }
+    req.target(target);
+    for (const Header& h : request.headers) {
+      if (!ValidHeader(h)) {
+        return TransportError("request.headers",
+                              "header '" + h.name + "' has a bad name or a CR, LF or NUL");
+      }
+      req.insert(h.name, h.value);
+    }
+    if (!HasHeader(request.headers, "Host")) {
+      req.set(bhttp::field::host, HostHeader(target_));
+    }
+    req.body() = request.body;
+    if (!HasHeader(request.headers, "Content-Length") &&
+        !HasHeader(request.headers, "Transfer-Encoding")) {
+      if (!request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put ||
+          verb == bhttp::verb::patch) {
+        req.content_length(request.body.size());
+      }
+    }
+    last_method_head_ = verb == bhttp::verb::head;
+
+    Lowest().expires_after(options_.io_timeout);
+    ErrorCode ec = net::error::would_block;
+    bhttp::async_write(*stream_, req, [&](ErrorCode e, size_t) { ec = e; });
+    Run();
+    if (ec) {
+      MarkClosed();
+      return TransportError("connection", "cannot send the request to " + Where() + ": " +
+                                              Reason(ec));
+    }
+    return {};
+  }
+
+  Url target_;
+  ConnectOptions options_;
+  uint64_t id_;
+  net::io_context ioc_;
+  std::optional<ssl::context> tls_;
+  std::optional<Stream> stream_;
+  beast::flat_buffer buffer_;
+  bool open_ = false;
+  bool last_method_head_ = false;
+  ntlm::Bytes peer_cert_;
+  std::string local_;
+  std::string remote_;
+};
+
+}  // namespace
+
+ntlm::Result<std::unique_ptr<Connection>> Connection::Open(const Url& target,
+                                                           const ConnectOptions& options) {
+  if (options.proxy.has_value() && target.tls()) {
+    return ntlm::MakeError(ntlm::ErrorCode::kUnsupported, "RFC 9110 9.3.6", "proxy", 0,
+                           "https through an HTTP proxy needs a CONNECT tunnel, which is not "
+                           "implemented yet (issue #5)");
+  }
+  if (target.tls()) {
+    auto conn = std::make_unique<ConnectionImpl<TlsStream>>(target, options);
+    if (ntlm::Status s = conn->Connect(); !s.ok()) {
+      return s.error();
+    }
+    return std::unique_ptr<Connection>(std::move(conn));
+  }
+  auto conn = std::make_unique<ConnectionImpl<beast::tcp_stream>>(target, options);
+  if (ntlm::Status s = conn->Connect(); !s.ok()) {
+    return s.error();
+  }
+  return std::unique_ptr<Connection>(std::move(conn));
+}
+
+}  // namespace ntlmh::http

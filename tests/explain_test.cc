@@ -1,0 +1,1351 @@
+// `ntlmh explain` (issue #9) on real exchanges: the engine's client, curl and
+// python3-requests-ntlm against `ntlmh serve` on 127.0.0.1, through a recording TCP relay
+// written here. The relay's bytes become a HAR file (Chrome's layout, with its "connection"
+// field) and a pcap/pcapng file (synthesized Ethernet/IPv4/TCP headers), both written by this
+// test, and `ntlmh explain` must name the cause of each failure. Then hostile files: exact
+// errors and notes, never a crash.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/client.h"
+#include "engine/compute.h"
+#include "engine/http_auth.h"
+#include "engine/messages.h"
+#include "engine/server.h"
+#include "explain/analyze.h"
+#include "explain/transcript.h"
+#include "tests/mock_server_process.h"
+#include "tests/run_command.h"
+
+extern char** environ;
+
+namespace ntlmh::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kUser[] = "CORP\\alice";
+constexpr char kPassword[] = "Secret1!";
+
+std::string TempDir() {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/ntlmh-explain-test-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    return std::string(d == nullptr ? "/tmp" : d);
+  }();
+  return dir;
+}
+
+std::string TempPath(const std::string& name) { return TempDir() + "/" + name; }
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// ------------------------------------------------------------------------------------------
+// The recording relay: 127.0.0.1:port() -> 127.0.0.1:upstream, every chunk kept in order.
+// ------------------------------------------------------------------------------------------
+
+struct Chunk {
+  int connection = 0;  // 1, 2, ... in accept order
+  bool from_client = true;
+  std::string bytes;
+};
+
+class Relay {
+ public:
+  explicit Relay(uint16_t upstream) : upstream_(upstream) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof(addr);
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { AcceptLoop(); });
+  }
+  ~Relay() {
+    stop_ = true;
+    if (acceptor_.joinable()) {
+      acceptor_.join();
+    }
+    for (auto& t : pumps_) {
+      t.join();
+    }
+    if (listen_fd_ >= 0) {
+      close(listen_fd_);
+    }
+  }
+  uint16_t port() const { return port_; }
+  std::vector<Chunk> chunks() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return chunks_;
+  }
+
+ private:
+  void AcceptLoop() {
+    int next_id = 1;
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) {
+        continue;
+      }
+      const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) {
+        continue;
+      }
+      const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(upstream_);
+      if (server < 0 || connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        close(client);
+        if (server >= 0) {
+          close(server);
+        }
+        continue;
+      }
+      const int id = next_id++;
+      pumps_.emplace_back([this, id, client, server] { Pump(id, client, server); });
+    }
+  }
+
+  void Pump(int id, int client, int server) {
+    bool open[2] = {true, true};  // client->server, server->client
+    const int from[2] = {client, server};
+    const int to[2] = {server, client};
+    while (!stop_ && (open[0] || open[1])) {
+      pollfd p[2] = {{client, static_cast<short>(open[0] ? POLLIN : 0), 0},
+                     {server, static_cast<short>(open[1] ? POLLIN : 0), 0}};
+      if (poll(p, 2, 50) <= 0) {
+        continue;
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (!open[i] || (p[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+          continue;
+        }
+        char buf[16384];
+        const ssize_t n = recv(from[i], buf, sizeof(buf), 0);
+        if (n <= 0) {
+          open[i] = false;
+          shutdown(to[i], SHUT_WR);
+          continue;
+        }
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          chunks_.push_back(Chunk{id, i == 0, std::string(buf, static_cast<size_t>(n))});
+        }
+        size_t sent = 0;
+        while (sent < static_cast<size_t>(n)) {
+          const ssize_t m = send(to[i], buf + sent, static_cast<size_t>(n) - sent, MSG_NOSIGNAL);
+          if (m <= 0) {
+            break;
+          }
+          sent += static_cast<size_t>(m);
+        }
+      }
+    }
+    close(client);
+    close(server);
+  }
+
+  uint16_t upstream_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> pumps_;
+  std::mutex mu_;
+  std::vector<Chunk> chunks_;
+};
+
+// ------------------------------------------------------------------------------------------
+// From relayed bytes to HTTP messages (the test's own minimal framing: Content-Length only,
+// which is what the mock server and these clients use).
+// ------------------------------------------------------------------------------------------
+
+struct Message {
+  int connection = 0;
+  size_t order = 0;  // index of the chunk that held its first byte
+  std::string start_line;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+std::vector<Message> SplitMessages(const std::vector<Chunk>& chunks, int connection,
+                                   bool from_client) {
+  std::string data;
+  std::vector<std::pair<size_t, size_t>> starts;  // stream offset -> chunk index
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks[i].connection == connection && chunks[i].from_client == from_client) {
+      starts.emplace_back(data.size(), i);
+      data += chunks[i].bytes;
+    }
+  }
+  std::vector<Message> out;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    const size_t end = data.find("\r\n\r\n", pos);
+    if (end == std::string::npos) {
+      break;
+    }
+    Message m;
+    m.connection = connection;
+    for (const auto& [offset, index] : starts) {
+      if (offset <= pos) {
+        m.order = index;
+      }
+    }
+    std::istringstream head(data.substr(pos, end - pos));
+    std::string line;
+    std::getline(head, line);
+    m.start_line = line.substr(0, line.size() - (line.empty() || line.back() != '\r' ? 0 : 1));
+    size_t length = 0;
+    while (std::getline(head, line)) {
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      const size_t colon = line.find(':');
+      if (colon == std::string::npos) {
+        continue;
+      }
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      m.headers.emplace_back(line.substr(0, colon), value);
+      std::string lower = line.substr(0, colon);
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == "content-length") {
+        length = std::stoul(value);
+      }
+    }
+    m.body = data.substr(end + 4, length);
+    pos = end + 4 + length;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// A HAR 1.2 file of the relayed exchanges, in request order. |with_connection|: Chrome's
+// "connection" field.
+std::string WriteHar(const std::vector<Chunk>& chunks, uint16_t port, bool with_connection) {
+  int connections = 0;
+  for (const Chunk& c : chunks) {
+    connections = std::max(connections, c.connection);
+  }
+  std::vector<std::pair<Message, std::optional<Message>>> exchanges;
+  for (int id = 1; id <= connections; ++id) {
+    std::vector<Message> req = SplitMessages(chunks, id, true);
+    std::vector<Message> resp = SplitMessages(chunks, id, false);
+    for (size_t i = 0; i < req.size(); ++i) {
+      exchanges.emplace_back(req[i],
+                             i < resp.size() ? std::optional<Message>(resp[i]) : std::nullopt);
+    }
+  }
+  std::stable_sort(exchanges.begin(), exchanges.end(),
+                   [](const auto& a, const auto& b) { return a.first.order < b.first.order; });
+  Json entries = Json::array();
+  for (const auto& [req, resp] : exchanges) {
+    Json e;
+    e["startedDateTime"] = "2026-12-04T20:00:00.000Z";
+    if (with_connection) {
+      e["connection"] = std::to_string(100 + req.connection);
+    }
+    const size_t sp1 = req.start_line.find(' ');
+    const size_t sp2 = req.start_line.rfind(' ');
+    Json r;
+    r["method"] = req.start_line.substr(0, sp1);
+    r["url"] =
+        "http://127.0.0.1:" + std::to_string(port) + req.start_line.substr(sp1 + 1, sp2 - sp1 - 1);
+    r["httpVersion"] = "HTTP/1.1";
+    r["headers"] = Json::array();
+    for (const auto& [n, v] : req.headers) {
+      r["headers"].push_back(Json{{"name", n}, {"value", v}});
+    }
+    r["bodySize"] = req.body.size();
+    if (!req.body.empty()) {
+      r["postData"] = Json{{"mimeType", "application/octet-stream"}, {"text", req.body}};
+    }
+    e["request"] = r;
+    Json s;
+    if (resp.has_value()) {
+      s["status"] = std::stoi(resp->start_line.substr(9, 3));
+      s["headers"] = Json::array();
+      for (const auto& [n, v] : resp->headers) {
+        s["headers"].push_back(Json{{"name", n}, {"value", v}});
+      }
+      s["bodySize"] = resp->body.size();
+    } else {
+      s["status"] = 0;
+    }
+    e["response"] = s;
+    entries.push_back(e);
+  }
+  Json har;
+  har["log"] = Json{{"version", "1.2"},
+                    {"creator", Json{{"name", "ntlm-harness explain_test"}, {"version", "1"}}},
+                    {"entries", entries}};
+  return har.dump(1);
+}
+
+// ------------------------------------------------------------------------------------------
+// pcap and pcapng from relayed bytes: Ethernet, IPv4, TCP with real sequence numbers.
+// ------------------------------------------------------------------------------------------
+
+struct PcapOptions {
+  bool pcapng = false;
+  size_t segment = 536;     // payload bytes per segment
+  bool reorder = false;     // swap each pair of segments of a chunk
+  bool retransmit = false;  // send every first segment of a chunk twice
+  bool drop_one = false;    // leave out the second segment of the first long chunk
+  size_t snaplen = 65535;   // cut captured frames to this many bytes
+};
+
+void Put16(std::string* s, uint16_t v) {
+  s->push_back(static_cast<char>(v >> 8));
+  s->push_back(static_cast<char>(v & 0xff));
+}
+void Put32(std::string* s, uint32_t v) {
+  Put16(s, static_cast<uint16_t>(v >> 16));
+  Put16(s, static_cast<uint16_t>(v & 0xffff));
+}
+void PutLe16(std::string* s, uint16_t v) {
+  s->push_back(static_cast<char>(v & 0xff));
+  s->push_back(static_cast<char>(v >> 8));
+}
+void PutLe32(std::string* s, uint32_t v) {
+  PutLe16(s, static_cast<uint16_t>(v & 0xffff));
+  PutLe16(s, static_cast<uint16_t>(v >> 16));
+}
+
+uint16_t Checksum(const std::string& data, uint32_t sum = 0) {
+  for (size_t i = 0; i + 1 < data.size(); i += 2) {
+    sum += (static_cast<uint8_t>(data[i]) << 8) | static_cast<uint8_t>(data[i + 1]);
+  }
+  if (data.size() % 2 == 1) {
+    sum += static_cast<uint8_t>(data.back()) << 8;
+  }
+  while (sum >> 16) {
+    sum = (sum & 0xffff) + (sum >> 16);
+  }
+  return static_cast<uint16_t>(~sum);
+}
+
+class PcapWriter {
+ public:
+  explicit PcapWriter(const PcapOptions& o) : o_(o) {
+    if (o_.pcapng) {
+      // Section Header Block, then one Interface Description Block (Ethernet).
+      std::string shb;
+      PutLe32(&shb, 0x0A0D0D0A);
+      PutLe32(&shb, 28);
+      PutLe32(&shb, 0x1A2B3C4D);
+      PutLe16(&shb, 1);
+      PutLe16(&shb, 0);
+      PutLe32(&shb, 0xffffffff);
+      PutLe32(&shb, 0xffffffff);
+      PutLe32(&shb, 28);
+      out_ += shb;
+      std::string idb;
+      PutLe32(&idb, 1);
+      PutLe32(&idb, 20);
+      PutLe16(&idb, 1);
+      PutLe16(&idb, 0);
+      PutLe32(&idb, static_cast<uint32_t>(o_.snaplen));
+      PutLe32(&idb, 20);
+      out_ += idb;
+    } else {
+      PutLe32(&out_, 0xa1b2c3d4);
+      PutLe16(&out_, 2);
+      PutLe16(&out_, 4);
+      PutLe32(&out_, 0);
+      PutLe32(&out_, 0);
+      PutLe32(&out_, static_cast<uint32_t>(o_.snaplen));
+      PutLe32(&out_, 1);  // LINKTYPE_ETHERNET
+    }
+  }
+
+  // One TCP segment from 127.0.0.1:sport to 127.0.0.1:dport.
+  void Segment(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+               const std::string& payload) {
+    std::string tcp;
+    Put16(&tcp, sport);
+    Put16(&tcp, dport);
+    Put32(&tcp, seq);
+    Put32(&tcp, ack);
+    tcp.push_back(0x50);
+    tcp.push_back(static_cast<char>(flags));
+    Put16(&tcp, 65535);
+    Put16(&tcp, 0);  // checksum, below
+    Put16(&tcp, 0);
+    tcp += payload;
+    std::string pseudo;
+    Put32(&pseudo, 0x7f000001);
+    Put32(&pseudo, 0x7f000001);
+    Put16(&pseudo, 6);
+    Put16(&pseudo, static_cast<uint16_t>(tcp.size()));
+    const uint16_t tsum = Checksum(pseudo + tcp);
+    tcp[16] = static_cast<char>(tsum >> 8);
+    tcp[17] = static_cast<char>(tsum & 0xff);
+
+    std::string ip;
+    ip.push_back(0x45);
+    ip.push_back(0);
+    Put16(&ip, static_cast<uint16_t>(20 + tcp.size()));
+    Put16(&ip, ip_id_++);
+    Put16(&ip, 0x4000);
+    ip.push_back(64);
+    ip.push_back(6);
+    Put16(&ip, 0);
+    Put32(&ip, 0x7f000001);
+    Put32(&ip, 0x7f000001);
+    const uint16_t isum = Checksum(ip);
+    ip[10] = static_cast<char>(isum >> 8);
+    ip[11] = static_cast<char>(isum & 0xff);
+
+    std::string frame(12, '\0');
+    frame[5] = 1;
+    frame[11] = 2;
+    Put16(&frame, 0x0800);
+    frame += ip + tcp;
+    Record(frame);
+  }
+
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void Record(const std::string& frame) {
+    const std::string cap = frame.substr(0, std::min(frame.size(), o_.snaplen));
+    ++packets_;
+    const uint32_t sec = 1796400000 + packets_ / 1000;
+    const uint32_t usec = (packets_ % 1000) * 1000;
+    if (o_.pcapng) {
+      const size_t padded = (cap.size() + 3) / 4 * 4;
+      const uint32_t len = static_cast<uint32_t>(32 + padded);
+      PutLe32(&out_, 6);
+      PutLe32(&out_, len);
+      PutLe32(&out_, 0);
+      const uint64_t ts = uint64_t{sec} * 1000000 + usec;
+      PutLe32(&out_, static_cast<uint32_t>(ts >> 32));
+      PutLe32(&out_, static_cast<uint32_t>(ts & 0xffffffff));
+      PutLe32(&out_, static_cast<uint32_t>(cap.size()));
+      PutLe32(&out_, static_cast<uint32_t>(frame.size()));
+      out_ += cap;
+      out_.append(padded - cap.size(), '\0');
+      PutLe32(&out_, len);
+    } else {
+      PutLe32(&out_, sec);
+      PutLe32(&out_, usec);
+      PutLe32(&out_, static_cast<uint32_t>(cap.size()));
+      PutLe32(&out_, static_cast<uint32_t>(frame.size()));
+      out_ += cap;
+    }
+  }
+
+  PcapOptions o_;
+  std::string out_;
+  uint16_t ip_id_ = 1;
+  uint32_t packets_ = 0;
+};
+
+std::string WritePcap(const std::vector<Chunk>& chunks, uint16_t server_port,
+                      const PcapOptions& o = {}) {
+  PcapWriter w(o);
+  struct State {
+    uint32_t seq[2];
+    bool open = false;
+  };
+  std::map<int, State> conns;
+  bool dropped = false;
+  auto port_of = [](int id) { return static_cast<uint16_t>(50000 + id); };
+  for (const Chunk& c : chunks) {
+    State& s = conns[c.connection];
+    const uint16_t cport = port_of(c.connection);
+    if (!s.open) {
+      s.open = true;
+      s.seq[0] = 1000u * static_cast<uint32_t>(c.connection) + 0xfffff000u;  // wraps
+      s.seq[1] = 7000000u * static_cast<uint32_t>(c.connection);
+      w.Segment(cport, server_port, s.seq[0], 0, 0x02, "");
+      w.Segment(server_port, cport, s.seq[1], s.seq[0] + 1, 0x12, "");
+      ++s.seq[0];
+      ++s.seq[1];
+      w.Segment(cport, server_port, s.seq[0], s.seq[1], 0x10, "");
+    }
+    const int d = c.from_client ? 0 : 1;
+    const uint16_t sport = c.from_client ? cport : server_port;
+    const uint16_t dport = c.from_client ? server_port : cport;
+    std::vector<std::pair<uint32_t, std::string>> segs;
+    for (size_t off = 0; off < c.bytes.size(); off += o.segment) {
+      segs.emplace_back(s.seq[d] + static_cast<uint32_t>(off), c.bytes.substr(off, o.segment));
+    }
+    s.seq[d] += static_cast<uint32_t>(c.bytes.size());
+    if (o.reorder) {
+      for (size_t i = 0; i + 1 < segs.size(); i += 2) {
+        std::swap(segs[i], segs[i + 1]);
+      }
+    }
+    for (size_t i = 0; i < segs.size(); ++i) {
+      if (o.drop_one && !dropped && segs.size() >= 2 && i == 1) {
+        dropped = true;
+        continue;
+      }
+      w.Segment(sport, dport, segs[i].first, s.seq[1 - d], 0x18, segs[i].second);
+      if (o.retransmit && i == 0) {
+        w.Segment(sport, dport, segs[i].first, s.seq[1 - d], 0x18, segs[i].second);
+      }
+    }
+  }
+  for (auto& [id, s] : conns) {
+    w.Segment(port_of(id), server_port, s.seq[0], s.seq[1], 0x11, "");
+    w.Segment(server_port, port_of(id), s.seq[1], s.seq[0] + 1, 0x11, "");
+  }
+  return w.Take();
+}
+
+// ------------------------------------------------------------------------------------------
+// Clients.
+// ------------------------------------------------------------------------------------------
+
+std::string B64(const ntlm::Bytes& b) { return ntlm::http_auth::Base64Encode(b); }
+
+ntlm::Bytes FromB64(const std::string& header_value) {
+  const size_t sp = header_value.find(' ');
+  auto b = ntlm::http_auth::Base64Decode(header_value.substr(sp + 1));
+  return b.ok() ? *b : ntlm::Bytes();
+}
+
+ntlm::ClientConfig Config(const std::string& user, const std::string& password) {
+  ntlm::ClientConfig c;
+  c.user = user;
+  c.secret.password = password;
+  c.workstation = "WS1";
+  return c;
+}
+
+// The engine's client: NEGOTIATE then AUTHENTICATE on one connection (the default), with
+// variations that make the handshake fail.
+struct EngineRun {
+  std::string method = "GET";
+  std::string body;                // sent with the NEGOTIATE
+  bool resend_body = true;         // and again with the AUTHENTICATE
+  bool switch_connection = false;  // AUTHENTICATE on a second connection
+  bool mic_over_other_negotiate = false;
+};
+
+int RunEngine(uint16_t port, const ntlm::ClientConfig& config, const EngineRun& run) {
+  ntlm::ClientContext client(config);
+  ntlm::ClientContext other(config);
+  auto negotiate = run.mic_over_other_negotiate ? other.Negotiate() : client.Negotiate();
+  if (!negotiate.ok()) {
+    return -1;
+  }
+  auto conn = std::make_unique<HttpConnection>(port);
+  HttpResponse r =
+      conn->Request(run.method, "/explain", {"Authorization: NTLM " + B64(*negotiate)}, run.body);
+  if (r.status != 401) {
+    return r.status;
+  }
+  auto authenticate = client.Authenticate(FromB64(r.Header("www-authenticate")));
+  if (!authenticate.ok()) {
+    return -2;
+  }
+  if (run.switch_connection || r.Header("connection") == "close") {
+    conn = std::make_unique<HttpConnection>(port);
+  }
+  r = conn->Request(run.method, "/explain", {"Authorization: NTLM " + B64(*authenticate)},
+                    run.resend_body ? run.body : "");
+  return r.status;
+}
+
+// Runs a program (no shell) with extra environment entries; its exit status, stdout in |out|.
+int Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+          std::string* out) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    return -1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> envs;
+  for (char** e = environ; *e != nullptr; ++e) {
+    envs.emplace_back(*e);
+  }
+  envs.insert(envs.end(), env.begin(), env.end());
+  std::vector<char*> a, en;
+  for (const auto& s : argv) {
+    a.push_back(const_cast<char*>(s.c_str()));
+  }
+  a.push_back(nullptr);
+  for (const auto& s : envs) {
+    en.push_back(const_cast<char*>(s.c_str()));
+  }
+  en.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, a[0], &fa, nullptr, a.data(), en.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(pipefd[1]);
+  if (rc != 0) {
+    close(pipefd[0]);
+    return -1;
+  }
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) {
+    out->append(buf, static_cast<size_t>(n));
+  }
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int RunCurl(uint16_t port, const std::string& user_password,
+            const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {"curl",   "-sS",       "--max-time", "20",
+                                   "-o",     "/dev/null", "-w",         "%{http_code}",
+                                   "--ntlm", "-u",        user_password};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back("http://127.0.0.1:" + std::to_string(port) + "/curl");
+  std::string out;
+  if (Spawn(argv, {}, &out) != 0) {
+    return -1;
+  }
+  return std::atoi(out.c_str());
+}
+
+int RunRequestsNtlm(uint16_t port, const std::string& password) {
+  const std::string script =
+      "import sys, requests, requests_ntlm\n"
+      "r = requests.get(sys.argv[1], auth=requests_ntlm.HttpNtlmAuth(sys.argv[2], sys.argv[3]),"
+      " timeout=20)\n"
+      "print(r.status_code)\n";
+  std::string out;
+  const int rc = Spawn(
+      {"/usr/bin/python3", "-c", script, "http://127.0.0.1:" + std::to_string(port) + "/py", kUser,
+       password},
+      {std::string("OPENSSL_CONF=") + NTLMH_SOURCE_DIR + "/tests/peers/openssl-legacy.cnf"}, &out);
+  return rc == 0 ? std::atoi(out.c_str()) : -1;
+}
+
+// ------------------------------------------------------------------------------------------
+// Explaining a recording.
+// ------------------------------------------------------------------------------------------
+
+struct Explained {
+  int exit_code = -1;
+  Json doc;
+  std::string err;
+};
+
+Explained Explain(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                  const std::string& stdin_text = "") {
+  std::vector<std::string> all = {"explain", "--json"};
+  all.insert(all.end(), args.begin(), args.end());
+  CommandResult r = RunNtlmh(all, stdin_text, env);
+  Explained e;
+  e.exit_code = r.exit_code;
+  e.err = r.err;
+  e.doc = Json::parse(r.out, nullptr, false);
+  return e;
+}
+
+std::vector<std::string> CauseIds(const Json& handshake) {
+  std::vector<std::string> ids;
+  if (handshake.contains("causes")) {
+    for (const Json& c : handshake["causes"]) {
+      ids.push_back(c["id"].get<std::string>());
+    }
+  }
+  return ids;
+}
+
+// A recorded scenario, written as HAR (with and without Chrome's connection field), pcap and
+// pcapng.
+struct Recording {
+  std::string har;
+  std::string har_no_connection;
+  std::string pcap;
+  std::string pcapng;
+};
+
+Recording Record(const std::string& name, Relay* relay) {
+  const std::vector<Chunk> chunks = relay->chunks();
+  Recording r{TempPath(name + ".har"), TempPath(name + "-noconn.har"), TempPath(name + ".pcap"),
+              TempPath(name + ".pcapng")};
+  WriteFile(r.har, WriteHar(chunks, relay->port(), true));
+  WriteFile(r.har_no_connection, WriteHar(chunks, relay->port(), false));
+  WriteFile(r.pcap, WritePcap(chunks, 8080));
+  PcapOptions ng;
+  ng.pcapng = true;
+  ng.reorder = true;
+  ng.retransmit = true;
+  WriteFile(r.pcapng, WritePcap(chunks, 8080, ng));
+  return r;
+}
+
+const std::vector<std::string> kPasswordEnv = {std::string("NTLM_PASSWORD=") + kPassword};
+
+// Expects every form of the recording to explain as one handshake (the last one when
+// several) with |first_cause| first (empty: success), with the password given when
+// |with_password|.
+void ExpectCause(const Recording& rec, const std::string& first_cause, bool with_password,
+                 const std::vector<std::string>& extra = {}) {
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"--har", rec.har}, {"--pcap", rec.pcap}, {"--pcap", rec.pcapng}};
+  for (const auto& [flag, path] : inputs) {
+    SCOPED_TRACE(path);
+    std::vector<std::string> args = {flag, path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Explained e = Explain(args, with_password ? kPasswordEnv : std::vector<std::string>{});
+    ASSERT_TRUE(e.doc.contains("handshakes")) << e.err;
+    const Json& h = e.doc["handshakes"].back();
+    if (first_cause.empty()) {
+      EXPECT_EQ(e.exit_code, 0) << h.dump(1);
+      EXPECT_EQ(h["outcome"], "success") << h.dump(1);
+    } else {
+      EXPECT_EQ(e.exit_code, 1) << h.dump(1);
+      EXPECT_EQ(h["outcome"], "failure");
+      const auto ids = CauseIds(h);
+      ASSERT_FALSE(ids.empty()) << h.dump(1);
+      EXPECT_EQ(ids[0], first_cause) << h.dump(1);
+    }
+  }
+}
+
+std::vector<std::string> Serve(const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"--user", std::string(kUser) + ":" + kPassword, "--domain",
+                                   "CORP"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// ------------------------------------------------------------------------------------------
+// Real exchanges.
+// ------------------------------------------------------------------------------------------
+
+TEST(ExplainRecorded, EngineClientSuccessIsASuccess) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), {}), 200);
+  const Recording rec = Record("success", &relay);
+  ExpectCause(rec, "", false);
+  ExpectCause(rec, "", true);
+
+  Explained e = Explain({"--har", rec.har}, kPasswordEnv);
+  const Json& h = e.doc["handshakes"][0];
+  EXPECT_EQ(h["user"], "alice");
+  EXPECT_EQ(h["domain"], "CORP");
+  EXPECT_EQ(h["response"], "NTLMv2");
+  EXPECT_EQ(h["http_status"], 200);
+  EXPECT_EQ(h["checks"], Json::parse(R"([
+    "HTTP 200 after the AUTHENTICATE",
+    "the echoed MsvAvTimestamp equals the server's [MS-NLMP 3.1.5.1.2]",
+    "the NTProofStr verifies with the given password for user \"alice\", domain \"CORP\" [MS-NLMP 3.3.2]",
+    "the MIC verifies over NEGOTIATE, CHALLENGE and AUTHENTICATE [MS-NLMP 3.1.5.1.2]"])"));
+  EXPECT_EQ(e.doc["notes"], Json::array());
+  // Never a secret in the output.
+  EXPECT_EQ(e.doc.dump().find(kPassword), std::string::npos);
+}
+
+TEST(ExplainRecorded, EngineClientWrongPassword) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, "Wrong1!"), {}), 401);
+  const Recording rec = Record("wrong-password", &relay);
+  ExpectCause(rec, "wrong_password", true);
+  // Without the password the structure is sound: the password is the likely cause.
+  ExpectCause(rec, "rejected_without_visible_fault", false);
+
+  Explained e = Explain({"--har", rec.har}, kPasswordEnv);
+  const Json& c = e.doc["handshakes"][0]["causes"][0];
+  EXPECT_EQ(c["rule"], "MS-NLMP 3.3.2");
+  EXPECT_EQ(c["summary"],
+            "the password is wrong: no spelling of the user and domain gives the NTProofStr the "
+            "client sent with this password");
+  EXPECT_EQ(c["evidence"][0], "entry 2 request: the NTProofStr matches none of 6 spellings tried");
+  EXPECT_EQ(c["evidence"][1], "tried user \"alice\", domain \"CORP\" (as sent)");
+
+  // The NT hash works as the password does.
+  auto nt = ntlm::NtOwfV1(kPassword);
+  ASSERT_TRUE(nt.ok());
+  Explained h = Explain({"--har", rec.har, "--nt-hash", ntlm::ToHex(*nt)});
+  EXPECT_EQ(h.exit_code, 1);
+  EXPECT_EQ(CauseIds(h.doc["handshakes"][0])[0], "wrong_password");
+  EXPECT_EQ(h.doc.dump().find(ntlm::ToHex(*nt)), std::string::npos);
+}
+
+TEST(ExplainRecorded, EngineClientWrongDomain) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config("OTHER\\alice", kPassword), {}), 401);
+  const Recording rec = Record("wrong-domain", &relay);
+  ExpectCause(rec, "wrong_domain", true);
+  ExpectCause(rec, "wrong_domain", false);
+  ExpectCause(rec, "wrong_domain", true, {"-d", "CORP"});
+
+  Explained e = Explain({"--pcap", rec.pcap, "-u", "CORP\\alice"}, kPasswordEnv);
+  const Json& c = e.doc["handshakes"][0]["causes"][0];
+  EXPECT_EQ(c["summary"],
+            "the client sent domain \"OTHER\", but the account is in \"CORP\" (the password is "
+            "right for the names as sent)");
+  EXPECT_EQ(c["evidence"][0], "packet 6 request: DomainName \"OTHER\"");
+}
+
+TEST(ExplainRecorded, EngineClientNtlmV1Refused) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ntlm::ClientConfig config = Config(kUser, kPassword);
+  config.response = ntlm::ResponseKind::kNtlmV1Ess;
+  ASSERT_EQ(RunEngine(relay.port(), config, {}), 401);
+  const Recording rec = Record("v1", &relay);
+  ExpectCause(rec, "ntlmv1_sent", false);
+  ExpectCause(rec, "ntlmv1_sent", true);
+  Explained e = Explain({"--har", rec.har}, kPasswordEnv);
+  EXPECT_EQ(e.doc["handshakes"][0]["response"], "NTLMv1-ESS");
+  EXPECT_EQ(e.doc["handshakes"][0]["checks"][1],
+            "the NTLMv1-ESS response verifies with the given password [MS-NLMP 3.3.1]");
+}
+
+TEST(ExplainRecorded, EngineClientMicWrong) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  EngineRun run;
+  run.mic_over_other_negotiate = true;
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), run), 401);
+  const Recording rec = Record("mic", &relay);
+  ExpectCause(rec, "mic_wrong", true);
+  Explained e = Explain({"--har", rec.har}, kPasswordEnv);
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["summary"],
+            "the MIC is wrong; the input that differs is the NEGOTIATE_MESSAGE: the MIC matches "
+            "one computed without it (over an empty NEGOTIATE), so the client signed another "
+            "NEGOTIATE than the one it sent");
+}
+
+TEST(ExplainRecorded, EngineClientConnectionSwitched) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  EngineRun run;
+  run.switch_connection = true;
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), run), 401);
+  const Recording rec = Record("switched", &relay);
+  ExpectCause(rec, "connection_switched", false);
+  Explained e = Explain({"--har", rec.har});
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["evidence"],
+            Json::parse(R"js(["CHALLENGE on connection 101 (entry 1 response)",
+                            "AUTHENTICATE on connection 102 (entry 2 request)"])js"));
+  // Without Chrome's connection field the switch cannot be seen; the 401 still is.
+  Explained n = Explain({"--har", rec.har_no_connection});
+  EXPECT_EQ(n.exit_code, 1);
+  EXPECT_EQ(CauseIds(n.doc["handshakes"][0]),
+            std::vector<std::string>{"rejected_without_visible_fault"});
+}
+
+TEST(ExplainRecorded, EngineClientCloseAfterChallenge) {
+  ServerProcess server(Serve({"--fault", "close-after-challenge"}));
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), {}), 401);
+  const Recording rec = Record("close", &relay);
+  ExpectCause(rec, "connection_close_on_challenge", false);
+  Explained e = Explain({"--pcap", rec.pcap});
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0]),
+            (std::vector<std::string>{"connection_close_on_challenge", "connection_switched"}));
+}
+
+TEST(ExplainRecorded, EngineClientBodyNotResent) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  EngineRun run;
+  run.method = "POST";
+  run.body = "name=J%C3%BCrgen&city=Z%C3%BCrich";
+  run.resend_body = false;
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), run), 200);
+  const Recording rec = Record("body", &relay);
+  ExpectCause(rec, "body_not_resent", false);
+  Explained e = Explain({"--har", rec.har});
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["evidence"],
+            Json::parse(R"(["entry 1 request: body of 33 bytes", "entry 2 request: no body"])"));
+
+  // The same POST with the body re-sent is a success.
+  Relay relay2(server.port());
+  run.resend_body = true;
+  ASSERT_EQ(RunEngine(relay2.port(), Config(kUser, kPassword), run), 200);
+  ExpectCause(Record("body-ok", &relay2), "", true);
+}
+
+TEST(ExplainRecorded, ChannelBindingsCheckedAgainstTheCertificate) {
+  // The client binds to the certificate in tests/explain_data/... no: to one made here.
+  const std::string key = TempPath("cb.key");
+  const std::string cert = TempPath("cb.pem");
+  const std::string other = TempPath("other.pem");
+  std::string out;
+  for (const std::string& c : {cert, other}) {
+    ASSERT_EQ(
+        Spawn({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+               "-nodes", "-keyout", key, "-out", c, "-days", "1", "-subj", "/CN=localhost"},
+              {}, &out),
+        0);
+  }
+  std::ifstream f(cert);
+  std::stringstream pem;
+  pem << f.rdbuf();
+  auto der = explain::LoadCertificate(ntlm::AsBytes(pem.str()));
+  ASSERT_TRUE(der.ok());
+  auto hash = ntlm::TlsServerEndPointBindingsHash(*der);
+  ASSERT_TRUE(hash.ok());
+
+  // A server that requires channel bindings, over TLS with |cert|, refuses a client bound to
+  // another channel; its messages are replayed here as tokens, as a TLS capture cannot be.
+  ntlm::ServerConfig sc;
+  ASSERT_TRUE(sc.store.Add("CORP", "alice", kPassword).ok());
+  sc.identity.nb_domain = "CORP";
+  sc.policy.epa = ntlm::EpaMode::kRequire;
+  sc.policy.expected_channel_bindings = *hash;
+  ntlm::ClientConfig cc = Config(kUser, kPassword);
+  cc.channel_binding = ntlm::ChannelBindingMode::kHash;
+  cc.channel_bindings_hash = *hash;
+  cc.channel_bindings_hash[0] ^= 1;
+  ntlm::ServerContext server(sc);
+  ntlm::ClientContext client(cc);
+  auto n = client.Negotiate();
+  ASSERT_TRUE(n.ok());
+  auto c = server.Challenge(*n);
+  ASSERT_TRUE(c.ok());
+  auto a = client.Authenticate(*c);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(server.Accept(*a).reason, ntlm::RejectReason::kChannelBindingMismatch);
+
+  const std::vector<std::string> tokens = {"Authorization: NTLM " + B64(*n),
+                                           "WWW-Authenticate: NTLM " + B64(*c),
+                                           "Authorization: NTLM " + B64(*a)};
+  std::vector<std::string> args = {"--cert", cert};
+  args.insert(args.end(), tokens.begin(), tokens.end());
+  Explained e = Explain(args, kPasswordEnv);
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0]), std::vector<std::string>{"channel_bindings_wrong"});
+
+  // Bound to the right certificate: verified.
+  cc.channel_bindings_hash = *hash;
+  ntlm::ServerContext server2(sc);
+  ntlm::ClientContext client2(cc);
+  n = client2.Negotiate();
+  c = server2.Challenge(*n);
+  a = client2.Authenticate(*c);
+  ASSERT_TRUE(server2.Accept(*a).ok());
+  Explained ok = Explain({"--cert", cert, "NTLM " + B64(*n), "NTLM " + B64(*c), "NTLM " + B64(*a)},
+                         kPasswordEnv);
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.doc["handshakes"][0]["checks"][0],
+            "the echoed MsvAvTimestamp equals the server's [MS-NLMP 3.1.5.1.2]");
+  EXPECT_EQ(
+      ok.doc["handshakes"][0]["checks"][1],
+      "MsvAvChannelBindings matches the certificate (tls-server-end-point) [MS-NLMP 2.2.2.1]");
+  // Against another certificate the same handshake is wrong.
+  Explained wrong =
+      Explain({"--cert", other, "NTLM " + B64(*n), "NTLM " + B64(*c), "NTLM " + B64(*a)});
+  EXPECT_EQ(CauseIds(wrong.doc["handshakes"][0]),
+            std::vector<std::string>{"channel_bindings_wrong"});
+}
+
+TEST(ExplainRecorded, CurlSuccessWrongPasswordAndBareOffer) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  {
+    Relay relay(server.port());
+    ASSERT_EQ(RunCurl(relay.port(), std::string(kUser) + ":" + kPassword), 200);
+    ExpectCause(Record("curl-ok", &relay), "", true);
+  }
+  {
+    Relay relay(server.port());
+    ASSERT_EQ(RunCurl(relay.port(), std::string(kUser) + ":" + kPassword,
+                      {"--data-urlencode", "name=J\u00fcrgen M\u00fcller"}),
+              200);
+    ExpectCause(Record("curl-post", &relay), "", true);
+  }
+  {
+    Relay relay(server.port());
+    ASSERT_EQ(RunCurl(relay.port(), std::string(kUser) + ":wrong"), 401);
+    ExpectCause(Record("curl-wrong", &relay), "wrong_password", true);
+  }
+  {
+    Relay relay(server.port());
+    ASSERT_EQ(RunCurl(relay.port(), std::string("OTHER\\alice:") + kPassword), 401);
+    ExpectCause(Record("curl-domain", &relay), "wrong_domain", true);
+  }
+  ServerProcess bare(Serve({"--fault", "bare-second-leg"}));
+  ASSERT_TRUE(bare.ok());
+  Relay relay(bare.port());
+  ASSERT_EQ(RunCurl(relay.port(), std::string(kUser) + ":" + kPassword), 401);
+  ExpectCause(Record("curl-bare", &relay), "bare_offer_to_negotiate", false);
+}
+
+TEST(ExplainRecorded, RequestsNtlmSuccessAndWrongPassword) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  {
+    Relay relay(server.port());
+    ASSERT_EQ(RunRequestsNtlm(relay.port(), kPassword), 200);
+    ExpectCause(Record("requests-ok", &relay), "", true);
+  }
+  Relay relay(server.port());
+  ASSERT_EQ(RunRequestsNtlm(relay.port(), "wrong"), 401);
+  ExpectCause(Record("requests-wrong", &relay), "wrong_password", true);
+}
+
+// ------------------------------------------------------------------------------------------
+// Captures with reordering, retransmissions, gaps and cut frames.
+// ------------------------------------------------------------------------------------------
+
+TEST(ExplainPcap, ReorderedRetransmittedGappedAndCutCaptures) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, "Wrong1!"), {}), 401);
+  const std::vector<Chunk> chunks = relay.chunks();
+
+  PcapOptions small;
+  small.segment = 100;
+  small.reorder = true;
+  small.retransmit = true;
+  const std::string shuffled = TempPath("shuffled.pcap");
+  WriteFile(shuffled, WritePcap(chunks, 80, small));
+  Explained e = Explain({"--pcap", shuffled}, kPasswordEnv);
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0])[0], "wrong_password");
+  EXPECT_EQ(e.doc["notes"], Json::parse(R"(["4 retransmitted segment(s) dropped"])"));
+
+  PcapOptions gap = small;
+  gap.reorder = false;
+  gap.retransmit = false;
+  gap.drop_one = true;
+  const std::string gapped = TempPath("gapped.pcap");
+  WriteFile(gapped, WritePcap(chunks, 80, gap));
+  Explained g = Explain({"--pcap", gapped});
+  EXPECT_EQ(g.exit_code, 2);
+  EXPECT_EQ(
+      g.err,
+      "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): 20 bytes missing at stream "
+      "offset 100 from the client; the rest of that direction is skipped\n"
+      "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): client bytes at stream offset 0: "
+      "a message cut short in its headers (100 bytes); skipped\n"
+      "error: " +
+          gapped + ": input at offset 0: no NTLM handshake found [MS-NTHT 2.2]\n");
+
+  PcapOptions cut;
+  cut.snaplen = 96;
+  const std::string snapped = TempPath("snapped.pcap");
+  WriteFile(snapped, WritePcap(chunks, 80, cut));
+  Explained s = Explain({"--pcap", snapped});
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_NE(s.err.find("packet(s) cut short by the capture (snap length) skipped"),
+            std::string::npos)
+      << s.err;
+}
+
+// ------------------------------------------------------------------------------------------
+// Hostile and broken files.
+// ------------------------------------------------------------------------------------------
+
+TEST(ExplainHostile, GarbageHar) {
+  const std::string path = TempPath("garbage.har");
+  WriteFile(path, std::string("\x01\x02garbage", 9));
+  CommandResult r = RunNtlmh({"explain", "--har", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "error: " + path +
+                       ": JSON at offset 0: not JSON: parse error at line 1, column 1: syntax "
+                       "error while parsing value - invalid literal; last read: '<U+0001>' "
+                       "[HAR 1.2]\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(ExplainHostile, DeeplyNestedJson) {
+  const std::string path = TempPath("deep.har");
+  WriteFile(path, std::string(1000000, '['));
+  CommandResult r = RunNtlmh({"explain", "--har", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "error: " + path +
+                       ": JSON at offset 32: objects and arrays nest deeper than 32 levels "
+                       "[HAR 1.2]\n");
+}
+
+TEST(ExplainHostile, NotAHar) {
+  const std::string path = TempPath("notahar.har");
+  WriteFile(path, R"({"log": {"entries": 5}})");
+  CommandResult r = RunNtlmh({"explain", "--har", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "error: " + path +
+                       ": log.entries at offset 0: not a HAR file: no log.entries array "
+                       "[HAR 1.2]\n");
+}
+
+TEST(ExplainHostile, HarWithATenMegabyteHeader) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), {}), 200);
+  Json har = Json::parse(WriteHar(relay.chunks(), relay.port(), true));
+  Json big = har["log"]["entries"][0];
+  big["request"]["headers"] =
+      Json::array({Json{{"name", "Authorization"}, {"value", "NTLM " + std::string(10 << 20, 'A')}},
+                   Json{{"name", "X-Weird"}, {"value", std::string("\x1b[31m\xe2\x80\xae", 8)}}});
+  big["connection"] = "999";
+  har["log"]["entries"].insert(har["log"]["entries"].begin(), big);
+  har["log"]["entries"].push_back(Json{{"request", 5}});
+  const std::string path = TempPath("big.har");
+  WriteFile(path, har.dump());
+  Explained e = Explain({"--har", path});
+  EXPECT_EQ(e.exit_code, 0);
+  EXPECT_EQ(e.doc["handshakes"].size(), 1u);
+  EXPECT_EQ(e.doc["notes"], Json::parse(R"([
+      "entry 4: no request object; skipped",
+      "entry 1 request: Authorization skipped: header value at offset 98304: the value has 10485765 bytes, more than the 98304 an NTLM token can need [ntlmh explain --help]"])"));
+}
+
+TEST(ExplainHostile, GarbagePcap) {
+  const std::string path = TempPath("garbage.pcap");
+  std::string bytes;
+  uint32_t x = 12345;
+  for (int i = 0; i < 4096; ++i) {
+    x = x * 1103515245 + 12345;
+    bytes.push_back(static_cast<char>(x >> 16));
+  }
+  WriteFile(path, bytes);
+  CommandResult r = RunNtlmh({"explain", "--pcap", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "error: " + path +
+                       ": file header at offset 0: not a pcap or pcapng file: libpcap says "
+                       "\"unknown file format\" [pcap]\n");
+}
+
+// Records of a classic pcap file.
+size_t CountRecords(const std::string& pcap) {
+  size_t n = 0;
+  size_t pos = 24;
+  while (pos + 16 <= pcap.size()) {
+    const uint32_t caplen = static_cast<uint8_t>(pcap[pos + 8]) |
+                            (static_cast<uint8_t>(pcap[pos + 9]) << 8) |
+                            (static_cast<uint8_t>(pcap[pos + 10]) << 16);
+    pos += 16 + caplen;
+    ++n;
+  }
+  return n;
+}
+
+TEST(ExplainHostile, PcapWithAbsurdLengthAndTruncation) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  Relay relay(server.port());
+  ASSERT_EQ(RunEngine(relay.port(), Config(kUser, kPassword), {}), 200);
+  const std::string good = WritePcap(relay.chunks(), 80);
+
+  // A record claiming 4 GiB right after the file header.
+  std::string absurd = good.substr(0, 24);
+  PutLe32(&absurd, 1);
+  PutLe32(&absurd, 0);
+  PutLe32(&absurd, 0xffffffff);
+  PutLe32(&absurd, 0xffffffff);
+  absurd += std::string(64, 'x');
+  const std::string path = TempPath("absurd.pcap");
+  WriteFile(path, absurd);
+  CommandResult r = RunNtlmh({"explain", "--pcap", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "note: packet 1 at byte offset 24: libpcap says \"invalid packet capture length "
+            "4294967295, bigger than snaplen of 65535\"; the rest of the file is skipped\n"
+            "error: " +
+                path + ": input at offset 0: no NTLM handshake found [MS-NTHT 2.2]\n");
+
+  // The whole capture cut in the middle of its last record: the handshake is all there.
+  const std::string cut_path = TempPath("cut.pcap");
+  WriteFile(cut_path, good.substr(0, good.size() - 30));
+  Explained e = Explain({"--pcap", cut_path});
+  EXPECT_EQ(e.exit_code, 0);
+  ASSERT_EQ(e.doc["notes"].size(), 1u);
+  EXPECT_EQ(e.doc["notes"][0],
+            "packet " + std::to_string(CountRecords(good)) + " at byte offset " +
+                std::to_string(good.size() - 16 - 54) +
+                ": libpcap says \"truncated dump file; tried to read 54 captured bytes, only got "
+                "24\"; the rest of the file is skipped");
+}
+
+TEST(ExplainHostile, NonHttpTrafficIsSkippedWithANote) {
+  std::vector<Chunk> chunks = {{1, true, std::string("\x16\x03\x01\x00\x05hello", 10)},
+                               {1, false, std::string("\x16\x03\x03\x00\x02hi", 7)}};
+  const std::string path = TempPath("tls.pcap");
+  WriteFile(path, WritePcap(chunks, 443));
+  CommandResult r = RunNtlmh({"explain", "--pcap", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:443): not HTTP/1.1 (TLS); skipped\n"
+            "error: " +
+                path + ": input at offset 0: no NTLM handshake found [MS-NTHT 2.2]\n");
+}
+
+TEST(ExplainHostile, BadTokens) {
+  CommandResult r = RunNtlmh({"explain", "TlRMTVNT!AAB"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.substr(0, 29), "error: argument 1: base64 at ");
+  r = RunNtlmh({"explain", "Authorization: NTLM AAAA"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: argument 1 at offset 20: the token is neither an NTLM message nor SPNEGO "
+            "[MS-NLMP 2.2.1]\n");
+  r = RunNtlmh({"explain"}, "nothing to see\n* curl line\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: standard input: input at offset 0: no NTLM handshake found [MS-NTHT 2.2]\n");
+  r = RunNtlmh({"explain", "--har", "/nonexistent/x.har"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "error: /nonexistent/x.har: file at offset 0: cannot open the file\n");
+}
+
+// ------------------------------------------------------------------------------------------
+// The analysis in process: spellings, tokens on standard input, text output.
+// ------------------------------------------------------------------------------------------
+
+struct Legs {
+  ntlm::Bytes negotiate, challenge, authenticate;
+};
+
+Legs Handshake(const ntlm::ClientConfig& cc) {
+  ntlm::ServerConfig sc;
+  EXPECT_TRUE(sc.store.Add("CORP", "alice", kPassword).ok());
+  sc.identity.nb_domain = "CORP";
+  sc.identity.dns_domain = "corp.test";
+  ntlm::ServerContext server(sc);
+  ntlm::ClientContext client(cc);
+  Legs l;
+  l.negotiate = *client.Negotiate();
+  l.challenge = *server.Challenge(l.negotiate);
+  l.authenticate = *client.Authenticate(l.challenge);
+  return l;
+}
+
+explain::Handshake FromLegs(const Legs& l) {
+  explain::Handshake h;
+  h.negotiate = explain::Leg{l.negotiate, "NTLM", false, "line 1", ""};
+  h.challenge = explain::Leg{l.challenge, "NTLM", false, "line 2", ""};
+  h.authenticate = explain::Leg{l.authenticate, "NTLM", false, "line 3", ""};
+  return h;
+}
+
+TEST(ExplainAnalysis, OtherSpellingOfTheDomainMatched) {
+  // The client computed NTOWFv2 with an empty domain but sent "CORP" ([MS-NLMP] 3.3.2: the
+  // server recomputes from what was sent).
+  ntlm::ClientConfig cc = Config("alice", kPassword);
+  cc.send_mic = false;
+  Legs l = Handshake(cc);
+  auto auth = ntlm::DecodeAuthenticate(l.authenticate, ntlm::DecodePolicy::Lenient());
+  ASSERT_TRUE(auth.ok());
+  ASSERT_EQ(auth->domain, "");
+  auth->domain = "CORP";
+  auto re = ntlm::EncodeAuthenticate(*auth);
+  ASSERT_TRUE(re.ok());
+  l.authenticate = *re;
+  explain::Secrets s;
+  s.password = kPassword;
+  explain::Verdict v = explain::Analyze(FromLegs(l), s);
+  ASSERT_EQ(v.causes.size(), 1u);
+  EXPECT_EQ(v.causes[0].id, "spelling_mismatch");
+  EXPECT_EQ(v.causes[0].summary,
+            "the NTProofStr matches the password with an empty domain (user \"alice\", domain "
+            "\"\"), not the names the client sent (user \"alice\", domain \"CORP\"): the server "
+            "computes it from what was sent");
+
+  // The UPN form: the client hashed "alice@corp.test" with an empty domain but sent "alice".
+  ntlm::ClientConfig upn = Config("alice@corp.test", kPassword);
+  upn.send_mic = false;
+  Legs u = Handshake(upn);
+  auto a2 = ntlm::DecodeAuthenticate(u.authenticate, ntlm::DecodePolicy::Lenient());
+  a2->user = "alice";
+  u.authenticate = *ntlm::EncodeAuthenticate(*a2);
+  v = explain::Analyze(FromLegs(u), s);
+  ASSERT_EQ(v.causes.size(), 1u);
+  EXPECT_EQ(v.causes[0].id, "spelling_mismatch");
+  EXPECT_NE(v.causes[0].summary.find("in UPN form"), std::string::npos) << v.causes[0].summary;
+}
+
+TEST(ExplainAnalysis, TokensOnStandardInputAndTextOutput) {
+  Legs l = Handshake(Config(kUser, kPassword));
+  const std::string input = "* Connected\n> Authorization: NTLM " + B64(l.negotiate) +
+                            "\n< HTTP/1.1 401 Unauthorized\n< WWW-Authenticate: NTLM " +
+                            B64(l.challenge) + "\n> Authorization: NTLM " + B64(l.authenticate) +
+                            "\n";
+  CommandResult r = RunNtlmh({"explain"}, input);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "handshake 1: line 2\n"
+            "  user \"alice\", domain \"CORP\", workstation \"WS1\", NTLMv2\n"
+            "  result: success: nothing found that would make the server refuse it\n"
+            "  checked: the echoed MsvAvTimestamp equals the server's [MS-NLMP 3.1.5.1.2]\n");
+
+  // --password-stdin takes the first line; the rest are the tokens.
+  r = RunNtlmh({"explain", "--password-stdin"}, "Wrong1!\n" + input);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("  1. wrong_password: the password is wrong"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Wrong1!"), std::string::npos);
+}
+
+TEST(ExplainAnalysis, HostileNamesAreEscaped) {
+  ntlm::ClientConfig cc = Config("CORP\\al\x1b[2Jice\xe2\x80\xae", kPassword);
+  Legs l = Handshake(cc);
+  CommandResult r = RunNtlmh({"explain", "NTLM " + B64(l.negotiate), "NTLM " + B64(l.challenge),
+                              "NTLM " + B64(l.authenticate)});
+  EXPECT_NE(r.out.find("user \"al\\x1b[2Jice\\u{202e}\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
+TEST(ExplainAnalysis, BareOfferAndMissingAuthenticateFromTokens) {
+  Legs l = Handshake(Config(kUser, kPassword));
+  CommandResult r = RunNtlmh(
+      {"explain", "--json", "Authorization: NTLM " + B64(l.negotiate), "WWW-Authenticate: NTLM"});
+  EXPECT_EQ(r.exit_code, 1);
+  Json doc = Json::parse(r.out);
+  EXPECT_EQ(CauseIds(doc["handshakes"][0]), std::vector<std::string>{"bare_offer_to_negotiate"});
+
+  r = RunNtlmh({"explain", "--json", "NTLM " + B64(l.negotiate), "NTLM " + B64(l.challenge)});
+  EXPECT_EQ(r.exit_code, 1);
+  doc = Json::parse(r.out);
+  EXPECT_EQ(CauseIds(doc["handshakes"][0]), std::vector<std::string>{"no_authenticate"});
+}
+
+}  // namespace
+}  // namespace ntlmh::testing

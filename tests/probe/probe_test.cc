@@ -1,0 +1,517 @@
+// `ntlmh probe` against `ntlmh serve` (issue #6, docs/probe.md).
+//
+// The honesty of the checks: against the default server every check passes (or skips where it
+// must: EPA on plain HTTP; info.server is information); against a server set up to break one
+// rule (its policies and --fault switches, mock_server/README.md), exactly the checks that rule
+// concerns fail, each with the evidence named. Then HTTPS with --epa off/accept/require, the
+// exit statuses, the JSON and JUnit reports parsed, and the HTML report rendered in headless
+// Chromium.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/mock_server_process.h"
+#include "tests/run_command.h"
+
+namespace ntlmh::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kUser[] = "CORP\\alice";
+constexpr char kPassword[] = "Secret1!";  // 8 characters: the LM check runs
+
+std::vector<std::string> ServeArgs(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--user", "CORP\\alice:Secret1!", "--domain",
+                                   "CORP",   "--computer",           "WEB01"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+struct ProbeRun {
+  int exit_code = -1;
+  json report;
+  std::string err;
+  std::map<std::string, std::string> results;   // id -> result
+  std::map<std::string, std::string> evidence;  // id -> evidence
+  std::set<std::string> failed;
+};
+
+ProbeRun Probe(const std::string& url, std::vector<std::string> extra = {},
+               const std::string& user = kUser, const std::string& password = kPassword) {
+  std::vector<std::string> args = {"probe", url, "-u", user, "-p", password, "--format", "json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const CommandResult r = RunNtlmh(args);
+  ProbeRun run;
+  run.exit_code = r.exit_code;
+  run.err = r.err;
+  run.report = json::parse(r.out, nullptr, false);
+  if (run.report.is_discarded() || !run.report.contains("checks")) {
+    ADD_FAILURE() << "not a JSON report: " << r.out << "\nstderr: " << r.err;
+    return run;
+  }
+  for (const auto& c : run.report["checks"]) {
+    const std::string id = c["id"];
+    run.results[id] = c["result"];
+    run.evidence[id] = c["evidence"];
+    if (c["result"] == "fail") {
+      run.failed.insert(id);
+    }
+  }
+  return run;
+}
+
+std::string Dump(const ProbeRun& run) { return run.report.dump(1); }
+
+// Every check of a run without --robustness, in report order.
+const std::vector<std::string> kChecks = {
+    "http.offers_ntlm",
+    "negotiate.version_accepted",
+    "negotiate.minimal_accepted",
+    "http.keepalive_after_challenge",
+    "challenge.well_formed",
+    "challenge.flags_consistent",
+    "challenge.target_info",
+    "challenge.timestamp_present",
+    "challenge.nonce_unique",
+    "auth.ntlmv2_accepted",
+    "auth.wrong_password_rejected",
+    "auth.unknown_user_rejected",
+    "auth.replay_rejected",
+    "auth.tampered_proof_rejected",
+    "auth.mic_verified",
+    "auth.mic_dropped_rejected",
+    "auth.connection_bound",
+    "auth.timestamp_echo_checked",
+    "auth.target_info_echo_checked",
+    "auth.session_key_length_checked",
+    "policy.ntlmv1_refused",
+    "policy.lm_refused",
+    "policy.anonymous_refused",
+    "policy.epa_enforced",
+    "http.body_resent",
+    "info.server",
+};
+
+TEST(Probe, DefaultServerPassesEveryCheck) {
+  ServerProcess server(ServeArgs({}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  EXPECT_EQ(run.exit_code, 0) << Dump(run);
+  std::vector<std::string> ids;
+  for (const auto& c : run.report["checks"]) {
+    ids.push_back(c["id"]);
+  }
+  EXPECT_EQ(ids, kChecks);
+  for (const std::string& id : kChecks) {
+    SCOPED_TRACE(id);
+    const std::string expected =
+        id == "policy.epa_enforced" ? "skip" : (id == "info.server" ? "info" : "pass");
+    EXPECT_EQ(run.results.at(id), expected) << run.evidence.at(id);
+  }
+  EXPECT_EQ(run.evidence.at("policy.epa_enforced"), "plain HTTP: there is no channel to bind");
+  EXPECT_EQ(run.report["summary"],
+            json({{"pass", 24}, {"fail", 0}, {"warn", 0}, {"skip", 1}, {"info", 1}}));
+  EXPECT_EQ(run.report["target"], server.url() + "/");
+  // What the server announced, as info.server reads it.
+  const std::string& info = run.evidence.at("info.server");
+  EXPECT_NE(info.find("TargetName \"CORP\", NetBIOS computer \"WEB01\", NetBIOS domain \"CORP\""),
+            std::string::npos)
+      << info;
+  EXPECT_NE(info.find("version 10.0.20348"), std::string::npos) << info;
+  EXPECT_NE(info.find(" s from ours)"), std::string::npos) << info;
+  EXPECT_EQ(run.evidence.at("challenge.nonce_unique"),
+            "9 CHALLENGEs, 9 distinct server challenges");
+  EXPECT_EQ(run.evidence.at("auth.mic_verified"),
+            "NTLMv2 with one MIC byte changed: refused, HTTP 401 (X-NTLM-Reject: mic_wrong)");
+  // The password never reaches the report or the progress lines.
+  EXPECT_EQ(run.report.dump().find(kPassword), std::string::npos);
+  EXPECT_EQ(run.err.find(kPassword), std::string::npos);
+}
+
+// One server setup that breaks one rule, and the checks it must fail.
+struct Honesty {
+  const char* name;
+  std::vector<std::string> serve;
+  std::set<std::string> failed;
+  const char* evidence_of;  // a check whose evidence must contain |evidence|
+  const char* evidence;
+  std::vector<std::string> probe_extra = {};
+};
+
+TEST(Probe, EachBrokenRuleFailsExactlyItsCheck) {
+  const Honesty rows[] = {
+      {"lm-compat 4",
+       {"--lm-compat", "4"},
+       {"policy.ntlmv1_refused"},
+       "policy.ntlmv1_refused",
+       "an NTLMv1 response with extended session security: accepted, HTTP 200"},
+      {"lm-compat 0",
+       {"--lm-compat", "0"},
+       {"policy.ntlmv1_refused", "policy.lm_refused"},
+       "policy.lm_refused",
+       "an LM-only response: accepted, HTTP 200"},
+      {"allow-anonymous",
+       {"--allow-anonymous"},
+       {"policy.anonymous_refused"},
+       "policy.anonymous_refused",
+       "accepted, HTTP 200"},
+      {"same-challenge",
+       {"--fault", "same-challenge"},
+       {"challenge.nonce_unique"},
+       "challenge.nonce_unique",
+       "9 CHALLENGEs, 1 distinct server challenges; "},
+      {"accept-wrong-mic",
+       {"--fault", "accept-wrong-mic"},
+       {"auth.mic_verified"},
+       "auth.mic_verified",
+       "NTLMv2 with one MIC byte changed: accepted, HTTP 200"},
+      {"accept-missing-mic",
+       {"--fault", "accept-missing-mic"},
+       {"auth.mic_dropped_rejected"},
+       "auth.mic_dropped_rejected",
+       "MsvAvFlags still announcing it: accepted, HTTP 200"},
+      {"skip-mic",
+       {"--fault", "skip-mic"},
+       {"auth.mic_verified", "auth.mic_dropped_rejected"},
+       "auth.mic_verified",
+       "accepted"},
+      {"accept-wrong-proof",
+       {"--fault", "accept-wrong-proof"},
+       {"auth.wrong_password_rejected", "auth.tampered_proof_rejected", "auth.replay_rejected"},
+       "auth.wrong_password_rejected",
+       "NTLMv2 with a wrong password: accepted, HTTP 200"},
+      {"accept-unknown-user",
+       {"--fault", "accept-unknown-user"},
+       {"auth.unknown_user_rejected"},
+       "auth.unknown_user_rejected",
+       "accepted, HTTP 200"},
+      {"lmv2-fallback",
+       {"--fault", "lmv2-fallback"},
+       {"auth.tampered_proof_rejected"},
+       "auth.tampered_proof_rejected",
+       "NTLMv2 (no MIC) with one blob byte changed and a correct LMv2: accepted, HTTP 200"},
+      {"accept-replay",
+       {"--fault", "accept-replay"},
+       {"auth.replay_rejected"},
+       "auth.replay_rejected",
+       "the accepted AUTHENTICATE sent again after a new CHALLENGE: accepted, HTTP 200"},
+      {"unbound-state",
+       {"--fault", "unbound-state"},
+       {"auth.connection_bound"},
+       "auth.connection_bound",
+       "accepted, HTTP 200"},
+      {"skip-timestamp-echo",
+       {"--fault", "skip-timestamp-echo"},
+       {"auth.timestamp_echo_checked"},
+       "auth.timestamp_echo_checked",
+       "NTLMv2 (no MIC) echoing MsvAvTimestamp one second earlier than issued: accepted, "
+       "HTTP 200"},
+      {"skip-target-info-echo",
+       {"--fault", "skip-target-info-echo"},
+       {"auth.target_info_echo_checked"},
+       "auth.target_info_echo_checked",
+       "NTLMv2 (no MIC) whose blob lacks MsvAvNbComputerName: accepted, HTTP 200"},
+      {"long-session-key",
+       {"--fault", "long-session-key"},
+       {"auth.session_key_length_checked"},
+       "auth.session_key_length_checked",
+       "accepted, HTTP 200"},
+      {"unknown-av-pair",
+       {"--fault", "unknown-av-pair"},
+       {"challenge.well_formed"},
+       "challenge.well_formed",
+       "strict decode fails: "},
+      {"both-charsets",
+       {"--fault", "both-charsets"},
+       {"challenge.flags_consistent"},
+       "challenge.flags_consistent",
+       "both NTLMSSP_NEGOTIATE_UNICODE and NTLM_NEGOTIATE_OEM are set"},
+      {"no-nb-computer",
+       {"--fault", "no-nb-computer"},
+       {"challenge.target_info"},
+       "challenge.target_info",
+       "missing: MsvAvNbComputerName"},
+      {"no-timestamp",
+       {"--no-timestamp"},
+       {"challenge.timestamp_present"},
+       "challenge.timestamp_present",
+       "no MsvAvTimestamp"},
+      {"refuse-short-negotiate",
+       {"--fault", "refuse-short-negotiate"},
+       {"negotiate.minimal_accepted"},
+       "negotiate.minimal_accepted",
+       "32-byte NEGOTIATE (flags 0xe0088207): HTTP 400 (X-NTLM-Error: NEGOTIATE at offset 32: a "
+       "NEGOTIATE without VERSION is refused (fault refuse-short-negotiate)), no CHALLENGE"},
+      {"refuse-negotiate-version",
+       {"--fault", "refuse-negotiate-version"},
+       {"negotiate.version_accepted"},
+       "negotiate.version_accepted",
+       "40-byte NEGOTIATE (flags 0xe2088207): HTTP 400"},
+      {"close-after-challenge",
+       {"--fault", "close-after-challenge"},
+       {"http.keepalive_after_challenge", "auth.ntlmv2_accepted"},
+       "http.keepalive_after_challenge",
+       "the 401 with the CHALLENGE closed the connection"},
+      {"max-body 8",
+       {"--max-body", "8"},
+       {"http.body_resent"},
+       "http.body_resent",
+       "body on the AUTHENTICATE leg: HTTP 413"},
+      {"malformed-200",
+       {"--fault", "malformed-200"},
+       {"robustness.malformed_negotiate", "robustness.malformed_authenticate"},
+       "robustness.malformed_negotiate",
+       "0 of 5 refused with 4xx; Signature not NTLMSSP: HTTP 200",
+       {"--robustness"}},
+  };
+  for (const Honesty& row : rows) {
+    SCOPED_TRACE(row.name);
+    ServerProcess server(ServeArgs(row.serve));
+    ASSERT_TRUE(server.ok());
+    const ProbeRun run = Probe(server.url() + "/", row.probe_extra);
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_EQ(run.failed, row.failed);
+    ASSERT_EQ(run.evidence.count(row.evidence_of), 1u);
+    EXPECT_NE(run.evidence.at(row.evidence_of).find(row.evidence), std::string::npos)
+        << run.evidence.at(row.evidence_of);
+    // Whatever broke, nothing else is called a failure: the rest passes or is skipped with
+    // its reason.
+    for (const auto& [id, result] : run.results) {
+      if (row.failed.count(id) == 0) {
+        EXPECT_TRUE(result == "pass" || result == "skip" || result == "info") << id;
+      }
+    }
+  }
+}
+
+TEST(Probe, NoTimestampSkipsTheMicChecksWithTheReason) {
+  ServerProcess server(ServeArgs({"--no-timestamp"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  for (const char* id : {"auth.mic_verified", "auth.mic_dropped_rejected"}) {
+    EXPECT_EQ(run.results.at(id), "skip");
+    EXPECT_EQ(run.evidence.at(id), "no MIC can be sent: the CHALLENGE has no MsvAvTimestamp");
+  }
+  EXPECT_EQ(run.results.at("auth.timestamp_echo_checked"), "skip");
+}
+
+TEST(Probe, WrongPasswordFailsTheLoginAndSkipsWhatDependsOnIt) {
+  ServerProcess server(ServeArgs({}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/", {}, kUser, "not-the-password");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.failed, std::set<std::string>{"auth.ntlmv2_accepted"});
+  EXPECT_EQ(run.evidence.at("auth.ntlmv2_accepted"),
+            "NTLMv2 with MIC for \"CORP\\alice\": HTTP 401 (X-NTLM-Reject: wrong_proof)");
+  EXPECT_EQ(run.results.at("auth.replay_rejected"), "skip");
+  EXPECT_EQ(run.results.at("policy.ntlmv1_refused"), "skip");
+}
+
+TEST(Probe, NoNtlmOfferedIsExit2) {
+  ServerProcess server(ServeArgs({"--scheme", "negotiate"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.results.at("http.offers_ntlm"), "fail");
+  EXPECT_EQ(run.evidence.at("http.offers_ntlm"),
+            "HTTP 401, WWW-Authenticate: Negotiate; the server does not offer NTLM");
+  EXPECT_EQ(run.report["error"], "the server does not offer NTLM");
+  for (const auto& [id, result] : run.results) {
+    if (id != "http.offers_ntlm") {
+      EXPECT_EQ(result, "skip") << id;
+    }
+  }
+  // With --negotiate the same server is probed through Negotiate.
+  const ProbeRun neg = Probe(server.url() + "/", {"--negotiate"});
+  EXPECT_EQ(neg.exit_code, 0) << Dump(neg);
+}
+
+TEST(Probe, UnreachableIsExit2) {
+  // A port that was free a moment ago: listen, note it, close.
+  uint16_t port = 0;
+  {
+    ServerProcess server(ServeArgs({}));
+    ASSERT_TRUE(server.ok());
+    port = server.port();
+  }
+  const ProbeRun run = Probe("http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.results.at("http.offers_ntlm"), "fail");
+  EXPECT_EQ(run.evidence.at("http.offers_ntlm").rfind("cannot connect: ", 0), 0u)
+      << run.evidence.at("http.offers_ntlm");
+}
+
+TEST(Probe, UsageErrorsAreExit2) {
+  EXPECT_EQ(RunNtlmh({"probe", "http://127.0.0.1:1/", "-p", "x"}).exit_code, 2);  // no -u
+  EXPECT_EQ(RunNtlmh({"probe", "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(RunNtlmh({"probe", "--checks", "nothing.*"}).exit_code, 2);
+  EXPECT_EQ(RunNtlmh({"probe", "not a url", "-u", "a", "-p", "b"}).exit_code, 2);
+  const CommandResult list = RunNtlmh({"probe", "--list-checks"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("robustness.still_serving"), std::string::npos);
+}
+
+TEST(Probe, ChecksGlobSelects) {
+  ServerProcess server(ServeArgs({"--lm-compat", "0"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/", {"--checks", "challenge.*,policy.lm_*"});
+  EXPECT_EQ(run.exit_code, 1);
+  std::vector<std::string> ids;
+  for (const auto& c : run.report["checks"]) {
+    ids.push_back(c["id"]);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"challenge.well_formed", "challenge.flags_consistent",
+                                           "challenge.target_info", "challenge.timestamp_present",
+                                           "challenge.nonce_unique", "policy.lm_refused"}));
+  EXPECT_EQ(run.failed, std::set<std::string>{"policy.lm_refused"});
+}
+
+TEST(Probe, RobustnessAgainstTheDefaultServer) {
+  ServerProcess server(ServeArgs({}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/", {"--robustness", "--checks", "robustness.*"});
+  EXPECT_EQ(run.exit_code, 0) << Dump(run);
+  EXPECT_EQ(run.evidence.at("robustness.malformed_negotiate"), "5 of 5 refused with 4xx");
+  EXPECT_EQ(run.evidence.at("robustness.malformed_authenticate"), "5 of 5 refused with 4xx");
+  EXPECT_EQ(run.evidence.at("robustness.still_serving"), "a correct login afterwards: HTTP 200");
+  EXPECT_TRUE(server.running());
+}
+
+TEST(Probe, HttpsEpaOffAcceptRequire) {
+  struct Row {
+    const char* epa;
+    const char* result;
+  };
+  for (const Row& row : {Row{"off", "fail"}, Row{"accept", "warn"}, Row{"require", "pass"}}) {
+    SCOPED_TRACE(row.epa);
+    ServerProcess server(ServeArgs({"--tls-self-signed", "--epa", row.epa}));
+    ASSERT_TRUE(server.ok());
+    ASSERT_EQ(server.url().rfind("https://", 0), 0u);
+    const ProbeRun run = Probe(server.url() + "/", {"--insecure"});
+    EXPECT_EQ(run.results.at("policy.epa_enforced"), row.result)
+        << run.evidence.at("policy.epa_enforced");
+    std::set<std::string> expected_failed;
+    if (std::string(row.result) == "fail") {
+      expected_failed.insert("policy.epa_enforced");
+    }
+    EXPECT_EQ(run.failed, expected_failed) << Dump(run);
+    EXPECT_EQ(run.exit_code, expected_failed.empty() ? 0 : 1);
+    EXPECT_EQ(run.results.at("auth.ntlmv2_accepted"), "pass");
+    EXPECT_EQ(run.evidence.at("auth.ntlmv2_accepted"),
+              "NTLMv2 with MIC and channel bindings for \"CORP\\alice\": HTTP 200");
+  }
+  // Without --insecure the self-signed certificate is refused: not probed.
+  ServerProcess server(ServeArgs({"--tls-self-signed"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  EXPECT_EQ(run.exit_code, 2);
+}
+
+TEST(Probe, BuiltInServerWithoutUrl) {
+  const CommandResult r = RunNtlmh({"probe"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("ntlmh probe: built-in mock server on http://127.0.0.1:"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("ntlmh probe: http://127.0.0.1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("26 checks: 24 pass, 0 fail, 0 warn, 1 skip, 1 info"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("PASS  auth.mic_verified"), std::string::npos) << r.out;
+}
+
+// The JUnit report of a run, checked by its structure.
+TEST(Probe, JunitReport) {
+  ServerProcess server(ServeArgs({"--lm-compat", "4"}));
+  ASSERT_TRUE(server.ok());
+  const CommandResult r =
+      RunNtlmh({"probe", server.url() + "/", "-u", kUser, "-p", kPassword, "--format", "junit"});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string& x = r.out;
+  EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ntlmh probe\" "
+                    "tests=\"26\" failures=\"1\" skipped=\"1\">",
+                    0),
+            0u)
+      << x;
+  const std::regex testcase(
+      "<testcase classname=\"ntlmh\\.probe\\.([a-z]+)\" name=\"([a-z_.0-9]+)\">");
+  size_t n = 0;
+  for (auto it = std::sregex_iterator(x.begin(), x.end(), testcase); it != std::sregex_iterator();
+       ++it) {
+    EXPECT_EQ((*it)[2].str().rfind((*it)[1].str() + ".", 0), 0u);
+    ++n;
+  }
+  EXPECT_EQ(n, 26u);
+  EXPECT_NE(x.find("<testcase classname=\"ntlmh.probe.policy\" name=\"policy.ntlmv1_refused\">\n"
+                   "      <failure message=\"an NTLMv1 response with extended session security: "
+                   "accepted, HTTP 200\">"),
+            std::string::npos)
+      << x;
+  EXPECT_NE(x.find("name=\"policy.epa_enforced\">\n      <skipped message=\"plain HTTP: there is "
+                   "no channel to bind\"/>"),
+            std::string::npos);
+}
+
+// The HTML report as a person sees it: rendered by headless Chromium (Debian's chromium), whose
+// serialized DOM must show the summary, the diagram and every check with its result.
+TEST(Probe, HtmlReportRendersInChromium) {
+  ServerProcess server(ServeArgs({"--lm-compat", "4"}));
+  ASSERT_TRUE(server.ok());
+  char dir_template[] = "/tmp/ntlmh-probe-html-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string page = dir + "/report.html";
+  const CommandResult r = RunNtlmh({"probe", server.url() + "/", "-u", kUser, "-p", kPassword,
+                                    "--format", "html", "--out", page});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+
+  const std::string dom_file = dir + "/dom.html";
+  const std::string cmd =
+      "chromium --headless --no-sandbox --disable-gpu --no-first-run "
+      "--user-data-dir=" +
+      dir + "/profile --dump-dom file://" + page + " > " + dom_file + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "chromium missing? scripts/setup.sh installs it";
+  std::ifstream in(dom_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string dom = ss.str();
+  EXPECT_NE(dom.find("<h1>ntlmh probe report</h1>"), std::string::npos) << dom.substr(0, 500);
+  EXPECT_NE(dom.find("<span class=\"pass\">23 pass</span><span class=\"fail\">1 fail</span>"),
+            std::string::npos);
+  EXPECT_NE(dom.find("<svg id=\"handshake\""), std::string::npos);
+  // The diagram: the offer, NEGOTIATE, CHALLENGE, AUTHENTICATE and the final 200.
+  for (const char* text : {"no Authorization", "&lt;NEGOTIATE, 40 bytes", "&lt;CHALLENGE, ",
+                           "&lt;AUTHENTICATE, ", "200 OK"}) {
+    EXPECT_NE(dom.find(text), std::string::npos) << text;
+  }
+  // Each check is a row with its result.
+  const std::regex row("<tr class=\"([a-z]+)\" data-id=\"([a-z_.0-9]+)\">");
+  std::map<std::string, std::string> rows;
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), row); it != std::sregex_iterator();
+       ++it) {
+    rows[(*it)[2].str()] = (*it)[1].str();
+  }
+  EXPECT_EQ(rows.size(), 26u);
+  EXPECT_EQ(rows["policy.ntlmv1_refused"], "fail");
+  EXPECT_EQ(rows["auth.mic_verified"], "pass");
+  EXPECT_EQ(rows["policy.epa_enforced"], "skip");
+  EXPECT_EQ(rows["info.server"], "info");
+  // Self-contained: nothing is fetched.
+  EXPECT_EQ(dom.find("<script"), std::string::npos);
+  EXPECT_EQ(dom.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(dom.find("href=\"http"), std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace ntlmh::testing

@@ -1,0 +1,388 @@
+// `ntlmh request` (issue #5) against `ntlmh serve` started here on 127.0.0.1: every scheme,
+// HTTP and HTTPS (--insecure, --cacert, --epa require), --proxy, GET and POST bodies checked
+// through the echo's body_sha256, every fault of mock_server/README.md, and the usage errors.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/bytes.h"
+#include "http/form.h"
+#include "mock_server/tls_material.h"
+#include "tests/mock_server_process.h"
+#include "tests/run_command.h"
+
+namespace ntlmh::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kUser[] = "CORP\\alice:Secret1!";
+const std::vector<std::string> kPasswordEnv = {"NTLM_PASSWORD=Secret1!"};
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EXPECT_EQ(EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr), 1);
+  return ntlm::ToHex(ntlm::ByteView(md, len));
+}
+
+std::string HostName() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  std::string host(name);
+  return host.substr(0, host.find('.'));
+}
+
+CommandResult Request(const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = kPasswordEnv,
+                      const std::string& stdin_text = "") {
+  std::vector<std::string> all = {"request"};
+  all.insert(all.end(), args.begin(), args.end());
+  return RunNtlmh(all, stdin_text, env);
+}
+
+json Echo(const CommandResult& r) {
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out;
+  return j;
+}
+
+void ExpectEcho(const CommandResult& r, const std::string& method, const std::string& path,
+                const std::string& body, const std::string& content_type = "") {
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const json j = Echo(r);
+  EXPECT_EQ(j["user"], "alice");
+  EXPECT_EQ(j["domain"], "CORP");
+  EXPECT_EQ(j["workstation"], HostName());
+  EXPECT_EQ(j["response_kind"], "ntlmv2");
+  EXPECT_EQ(j["mic"]["present"], true);
+  EXPECT_EQ(j["mic"]["valid"], true);
+  EXPECT_EQ(j["method"], method);
+  EXPECT_EQ(j["path"], path);
+  EXPECT_EQ(j["body_length"], body.size());
+  EXPECT_EQ(j["body_sha256"], Sha256Hex(body));
+  if (!content_type.empty()) {
+    EXPECT_EQ(j["content_type"], content_type);
+  }
+}
+
+class TlsFiles {
+ public:
+  TlsFiles() {
+    char tmpl[] = "/tmp/ntlmh-request-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::string error;
+    ok_ = mock::MakeSelfSigned(&material_, &error);
+    cert_ = dir_ + "/cert.pem";
+    key_ = dir_ + "/key.pem";
+    std::ofstream(cert_) << material_.cert_pem;
+    std::ofstream(key_) << material_.key_pem;
+  }
+  ~TlsFiles() {
+    std::remove(cert_.c_str());
+    std::remove(key_.c_str());
+    rmdir(dir_.c_str());
+  }
+  bool ok() const { return ok_; }
+  const std::string& cert() const { return cert_; }
+  const std::string& key() const { return key_; }
+
+ private:
+  mock::TlsMaterial material_;
+  std::string dir_, cert_, key_;
+  bool ok_ = false;
+};
+
+// --- each scheme, GET and POST ---------------------------------------------------------------
+
+TEST(Request, NtlmGet) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  ExpectEcho(Request({server.url() + "/a/b?c=d", "-u", "CORP\\alice"}), "GET", "/a/b?c=d", "");
+}
+
+TEST(Request, NegotiateSchemeWithSpnego) {
+  ServerProcess server({"--user", kUser, "--scheme", "negotiate"});
+  ASSERT_TRUE(server.ok());
+  // Without --negotiate the only offer, Negotiate, is taken.
+  ExpectEcho(Request({server.url() + "/n", "-u", "CORP\\alice"}), "GET", "/n", "");
+  ExpectEcho(Request({server.url() + "/n", "-u", "CORP\\alice", "--negotiate"}), "GET", "/n",
+             "");
+}
+
+TEST(Request, BothSchemesPicksTheOneAsked) {
+  ServerProcess server({"--user", kUser, "--scheme", "both"});
+  ASSERT_TRUE(server.ok());
+  CommandResult r = Request({server.url() + "/b", "-u", "CORP\\alice", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = Echo(r);
+  EXPECT_EQ(j["scheme"], "NTLM");
+  EXPECT_EQ(j["outcome"], "completed");
+  EXPECT_EQ(j["authenticated"], true);
+  ASSERT_EQ(j["legs"].size(), 3u);
+  EXPECT_EQ(j["legs"][1]["request"]["scheme"], "NTLM");
+  EXPECT_EQ(j["legs"][1]["request"]["token"]["message"], "NEGOTIATE_MESSAGE");
+
+  r = Request({server.url() + "/b", "-u", "CORP\\alice", "--json", "--negotiate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = Echo(r);
+  EXPECT_EQ(j["scheme"], "Negotiate");
+  EXPECT_EQ(json::parse(j["body"].get<std::string>())["user"], "alice");
+}
+
+TEST(Request, PostUrlencodedBodies) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  ExpectEcho(Request({server.url() + "/form", "-u", "CORP\\alice", "--data-urlencode",
+                      "name=Alice B", "--data-urlencode", "note=1+1=2 & more"}),
+             "POST", "/form", "name=Alice%20B&note=1%2B1%3D2%20%26%20more",
+             "application/x-www-form-urlencoded");
+  ExpectEcho(Request({server.url() + "/raw", "-u", "CORP\\alice", "--data", "a=1&b=2", "-X",
+                      "PUT", "-H", "Content-Type: text/plain"}),
+             "PUT", "/raw", "a=1&b=2", "text/plain");
+}
+
+TEST(Request, PostMultipartForm) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  const http::MultipartForm form = http::EncodeMultipartForm({{"a", "1"}, {"file", "x\r\ny"}});
+  ExpectEcho(Request({server.url() + "/mp", "-u", "CORP\\alice", "--form", "a=1", "--form",
+                      "file=x\r\ny"}),
+             "POST", "/mp", form.body, form.content_type);
+}
+
+// --- credentials and variables ---------------------------------------------------------------
+
+TEST(Request, PasswordSourcesAndVariables) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  ExpectEcho(Request({server.url() + "/p", "-u", "alice", "-d", "CORP", "-p", "Secret1!"}, {}),
+             "GET", "/p", "");
+  ExpectEcho(Request({server.url() + "/s", "-u", "CORP\\alice", "--password-stdin"}, {},
+                     "Secret1!\n"),
+             "GET", "/s", "");
+  ExpectEcho(Request({"{{BASE}}/v", "-u", "{{DOM}}\\{{WHO}}", "-p", "{{PW}}"},
+                     {"BASE=" + server.url(), "DOM=CORP", "WHO=alice", "PW=Secret1!"}),
+             "GET", "/v", "");
+
+  CommandResult r = Request({server.url(), "-u", "CORP\\alice", "-p", "{{NOPE_UNSET_VAR}}"}, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "ntlmh request: argument 5 at offset 0: {{NOPE_UNSET_VAR}} names the environment "
+            "variable NOPE_UNSET_VAR, which is not set\n");
+}
+
+TEST(Request, WrongPasswordIsExit1AndNeverPrinted) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  CommandResult r = Request({server.url() + "/w", "-u", "CORP\\alice", "-v"},
+                            {"NTLM_PASSWORD=Wrong-Pass-42"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("ntlmh request: authentication failed: the server refused the "
+                       "AUTHENTICATE: 401 Unauthorized (X-NTLM-Reject: wrong_proof)\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("Wrong-Pass-42"), std::string::npos);
+  // -v shows the three legs decoded.
+  EXPECT_NE(r.err.find("> Authorization: NTLM TlRMTVNTUAAB"), std::string::npos);
+  EXPECT_NE(r.err.find("< WWW-Authenticate: NTLM TlRMTVNTUAAC"), std::string::npos);
+  EXPECT_NE(r.err.find("> Authorization: NTLM TlRMTVNTUAAD"), std::string::npos);
+  EXPECT_NE(r.err.find("password from NTLM_PASSWORD (not shown)"), std::string::npos);
+}
+
+TEST(Request, NoRetryPrintsTheChallenge) {
+  ServerProcess server({"--user", kUser, "--challenge", "0123456789abcdef"});
+  ASSERT_TRUE(server.ok());
+  CommandResult r = Request({server.url(), "-u", "CORP\\alice", "--no-retry"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("CHALLENGE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0123456789abcdef"), std::string::npos) << r.out;
+  CommandResult j = Request({server.url(), "-u", "CORP\\alice", "--no-retry", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  json doc = Echo(j);
+  EXPECT_EQ(doc["outcome"], "challenge");
+  ASSERT_EQ(doc["legs"].size(), 2u);
+  EXPECT_EQ(doc["legs"][1]["response"]["token"]["server_challenge"], "0123456789abcdef");
+  EXPECT_EQ(doc["body"], nullptr);
+}
+
+// --- HTTPS -----------------------------------------------------------------------------------
+
+TEST(Request, HttpsInsecureAndCacertWithChannelBindings) {
+  TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
+  ServerProcess server({"--user", kUser, "--tls-cert", tls.cert(), "--tls-key", tls.key(),
+                        "--epa", "require"});
+  ASSERT_TRUE(server.ok());
+  CommandResult r = Request({server.url() + "/tls", "-u", "CORP\\alice", "--cacert", tls.cert()});
+  ExpectEcho(r, "GET", "/tls", "");
+  EXPECT_EQ(Echo(r)["channel_bindings"]["present"], true);
+  EXPECT_EQ(Echo(r)["channel_bindings"]["valid"], true);
+  EXPECT_EQ(Echo(r)["spn"], "HTTP/127.0.0.1");
+
+  ExpectEcho(Request({server.url() + "/tls", "-u", "CORP\\alice", "--insecure", "--data-urlencode",
+                      "k=v w"}),
+             "POST", "/tls", "k=v%20w");
+
+  r = Request({server.url() + "/tls", "-u", "CORP\\alice"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "ntlmh request: error: connection: TLS handshake with 127.0.0.1:" +
+                       std::to_string(server.port()) +
+                       " failed: certificate verify failed: self-signed certificate (--cacert "
+                       "FILE trusts a CA, --insecure skips the check)\n");
+}
+
+TEST(Request, HttpsSelfSignedServer) {
+  ServerProcess server({"--user", kUser, "--tls-self-signed", "--scheme", "both"});
+  ASSERT_TRUE(server.ok());
+  ExpectEcho(Request({server.url() + "/ss", "-u", "CORP\\alice", "--insecure", "--negotiate"}),
+             "GET", "/ss", "");
+}
+
+// --- proxy -----------------------------------------------------------------------------------
+
+TEST(Request, ProxyAuthentication407) {
+  ServerProcess server({"--user", kUser, "--proxy"});
+  ASSERT_TRUE(server.ok());
+  CommandResult r = Request({"http://app.invalid/through?x=1", "-u", "CORP\\alice", "--proxy",
+                             server.url(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = Echo(r);
+  EXPECT_EQ(j["legs"][0]["response"]["status"], 407);
+  EXPECT_EQ(j["legs"][1]["response"]["headers"][0]["name"], "Proxy-Authenticate");
+  json echo = json::parse(j["body"].get<std::string>());
+  EXPECT_EQ(echo["user"], "alice");
+  // ntlmh serve echoes the absolute-form target it was sent (RFC 9112 3.2.2); app.invalid is
+  // never resolved: the connection goes to the proxy on 127.0.0.1.
+  EXPECT_EQ(echo["path"], "http://app.invalid/through?x=1");
+}
+
+// --- faults of ntlmh serve (mock_server/README.md) ------------------------------------------
+
+CommandResult AgainstFault(const std::string& fault, std::vector<std::string> extra = {},
+                           std::vector<std::string> env = kPasswordEnv) {
+  std::vector<std::string> args = {"--user", kUser, "--fault", fault};
+  if (fault == "combined-header") {
+    args.insert(args.end(), {"--scheme", "both"});
+  }
+  ServerProcess server(args);
+  EXPECT_TRUE(server.ok());
+  std::vector<std::string> req = {server.url() + "/f", "-u", "CORP\\alice"};
+  req.insert(req.end(), extra.begin(), extra.end());
+  return Request(req, env);
+}
+
+TEST(RequestFaults, CloseAfterChallengeIsOneClearError) {
+  CommandResult r = AgainstFault("close-after-challenge");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "ntlmh request: error: connection at offset 0: the server closed the connection "
+            "after its CHALLENGE (Connection: close); NTLM authenticates one connection, so the "
+            "handshake cannot finish [MS-NTHT 3.1.5.1]\n");
+}
+
+TEST(RequestFaults, BareSecondLegIsAuthFailure) {
+  CommandResult r = AgainstFault("bare-second-leg", {"--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  json j = Echo(r);
+  EXPECT_EQ(j["outcome"], "refused");
+  EXPECT_EQ(j["legs"].size(), 2u);
+  EXPECT_EQ(j["legs"][1]["response"]["token"], nullptr);
+  EXPECT_EQ(r.err,
+            "ntlmh request: authentication failed: the server answered the NEGOTIATE with a "
+            "bare 'NTLM' (no CHALLENGE): it refused the NEGOTIATE [MS-NTHT 3.1.5.1]\n");
+}
+
+TEST(RequestFaults, CombinedHeaderBothSchemesWork) {
+  CommandResult r = AgainstFault("combined-header");
+  ExpectEcho(r, "GET", "/f", "");
+  r = AgainstFault("combined-header", {"--negotiate"});
+  ExpectEcho(r, "GET", "/f", "");
+}
+
+TEST(RequestFaults, SkipMicAndSameChallengeStillLogIn) {
+  ExpectEcho(AgainstFault("skip-mic"), "GET", "/f", "");
+  ExpectEcho(AgainstFault("same-challenge"), "GET", "/f", "");
+  ExpectEcho(AgainstFault("oem-only"), "GET", "/f", "");
+}
+
+TEST(RequestFaults, AnyPasswordAcceptsTheWrongOne) {
+  CommandResult r = AgainstFault("any-password", {}, {"NTLM_PASSWORD=not-it"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Echo(r)["user"], "alice");
+}
+
+TEST(RequestFaults, BrokenChallenges) {
+  // The client answers a CHALLENGE without target info (or with an empty one) with its own
+  // timestamp; the server, which issued one, refuses: an authentication failure, exit 1.
+  const std::string refused =
+      "ntlmh request: authentication failed: the server refused the AUTHENTICATE: 401 "
+      "Unauthorized (X-NTLM-Reject: timestamp_mismatch)\n";
+  CommandResult r = AgainstFault("legacy-challenge");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, refused);
+  r = AgainstFault("empty-target-info");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, refused);
+  // The engine's client refuses to echo a 40 KB target info: a protocol error, exit 2.
+  r = AgainstFault("huge-target-info");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "ntlmh request: error: CHALLENGE.TargetInfoFields at offset 40: target info of 40118 "
+            "bytes exceeds the client's limit of 8192 [MS-NLMP 3.1.5.1.2]\n");
+  r = AgainstFault("offset-past-end");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "ntlmh request: error: CHALLENGE.TargetInfoFields.BufferOffset at offset 44: Len 114 "
+            "at BufferOffset 438 runs past the end of the 182-byte message [MS-NLMP 2.2.1.2]\n");
+  EXPECT_EQ(r.out, "");
+}
+
+// --- usage -----------------------------------------------------------------------------------
+
+TEST(RequestUsage, Errors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const Case cases[] = {
+      {{}, "ntlmh request: a URL is required (--help shows the options)\n"},
+      {{"http://127.0.0.1:1/"}, "ntlmh request: -u [DOMAIN\\]USER is required\n"},
+      {{"ftp://x/", "-u", "a"},
+       "ntlmh request: url at offset 0: scheme 'ftp' is not http or https [RFC 3986 3]\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-H", "X-A"},
+       "ntlmh request: -H 'X-A' at offset 0: expected 'Name: value'\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-H", "Authorization: NTLM x"},
+       "ntlmh request: -H Authorization: ntlmh request writes this header itself\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "--data", "x", "--form", "k=v"},
+       "ntlmh request: --data, --data-urlencode and --form exclude each other\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "--form", "kv"},
+       "ntlmh request: --form 'kv': expected NAME=VALUE\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "--insecure", "--cacert", "x"},
+       "ntlmh request: --insecure and --cacert exclude each other\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-p", "x", "--password-stdin"},
+       "ntlmh request: -p and --password-stdin exclude each other\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.err);
+    CommandResult r = Request(c.args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, c.err);
+  }
+  CommandResult r = Request({"http://127.0.0.1:1/", "-u", "a"}, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "ntlmh request: no password: give -p, --password-stdin or NTLM_PASSWORD\n");
+}
+
+}  // namespace
+}  // namespace ntlmh::testing
