@@ -218,9 +218,24 @@ class ConnectionImpl final : public Connection {
         parser.skip(true);
       }
       Lowest().expires_after(options_.io_timeout);
+      // The header first, then the body piece by piece, measuring it here: the size cap holds
+      // whatever the framing (Content-Length, chunked, or up to EOF) and whatever the parser's
+      // own body_limit does (it did not stop a 100 MB Content-Length in the async path).
       ErrorCode ec = net::error::would_block;
-      bhttp::async_read(*stream_, buffer_, parser, [&](ErrorCode e, size_t) { ec = e; });
+      bhttp::async_read_header(*stream_, buffer_, parser, [&](ErrorCode e, size_t) { ec = e; });
       Run();
+      if (!ec && !last_method_head_ && parser.content_length().has_value() &&
+          *parser.content_length() > options_.max_response_body_bytes) {
+        ec = bhttp::error::body_limit;
+      }
+      while (!ec && !parser.is_done()) {
+        ec = net::error::would_block;
+        bhttp::async_read_some(*stream_, buffer_, parser, [&](ErrorCode e, size_t) { ec = e; });
+        Run();
+        if (!ec && parser.get().body().size() > options_.max_response_body_bytes) {
+          ec = bhttp::error::body_limit;
+        }
+      }
       if (ec) {
         MarkClosed();
         if (ec == bhttp::error::body_limit) {
