@@ -216,9 +216,20 @@ void Analysis::Structure() {
          "AUTHENTICATE on connection " + h_.authenticate->connection + " (" +
              h_.authenticate->where + ")"});
   }
-  if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && h_.http) {
-    Add(true, "no_challenge", "MS-NLMP 3.2.5.1.1", "the server sent no CHALLENGE for the NEGOTIATE",
+  if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate) {
+    Add(true, "no_challenge", "MS-NLMP 3.2.5.1.1",
+        h_.http ? "the server sent no CHALLENGE for the NEGOTIATE"
+                : "no CHALLENGE among the messages given: the handshake stops at the NEGOTIATE "
+                  "and cannot be judged a success",
         {h_.negotiate->where});
+  }
+  if (h_.authenticate && !h_.challenge) {
+    // Without the CHALLENGE neither the response (it is keyed to the server challenge), nor the
+    // MIC, nor the echoed target info can be checked: never report such a handshake a success.
+    Add(true, "no_challenge", "MS-NLMP 3.1.5.1.2",
+        "no CHALLENGE for the AUTHENTICATE among the messages given: the response, the MIC and "
+        "the echoed target info cannot be checked (give all three messages)",
+        {h_.authenticate->where});
   }
   if (h_.challenge && !h_.authenticate) {
     Add(true, "no_authenticate", "MS-NLMP 3.1.5.1.2",
@@ -236,8 +247,8 @@ void Analysis::Structure() {
   } else if (kind_ == "NTLMv1" || kind_ == "NTLMv1-ESS") {
     Add(false, "ntlmv1_sent", "MS-NLMP 3.3.1",
         "the client answered with " + kind_ +
-            ", which servers refuse at LmCompatibilityLevel 5 (the default of current Windows "
-            "domain controllers): v1 refused",
+            ", which servers refuse at LmCompatibilityLevel 5 (NTLMv2 only) and which "
+            "hardened domains and NTLMv1 auditing policies block: v1 refused",
         {h_.authenticate->where + ": NtChallengeResponse is 24 bytes (" + kind_ + ")"});
   } else if (kind_ == "anonymous") {
     Add(false, "anonymous", "MS-NLMP 3.2.5.1.2",
@@ -587,8 +598,13 @@ void Analysis::VerifyMic(const ntlm::Key16& key_exchange_key) {
   if (!exported.ok() || !zeroed.ok()) {
     return;
   }
-  const ntlm::ByteView negotiate =
-      h_.negotiate ? ntlm::ByteView(h_.negotiate->ntlm) : ntlm::ByteView();
+  if (!h_.negotiate) {
+    // The MIC covers the NEGOTIATE too (3.1.5.1.2): without it the MIC cannot be checked, and
+    // a mismatch would blame the wrong input.
+    Check("the MIC was not checked: the NEGOTIATE is not among the messages given");
+    return;
+  }
+  const ntlm::ByteView negotiate = ntlm::ByteView(h_.negotiate->ntlm);
   const ntlm::Key16 mic = ntlm::ComputeMic(*exported, negotiate, h_.challenge->ntlm, *zeroed);
   if (ntlm::ConstantTimeEqual(mic, *auth_->mic)) {
     Check("the MIC verifies over NEGOTIATE, CHALLENGE and AUTHENTICATE [MS-NLMP 3.1.5.1.2]");

@@ -2,6 +2,7 @@
 #include "explain/transcript.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "engine/http_auth.h"
@@ -353,6 +354,20 @@ ntlm::Result<std::vector<Handshake>> HandshakesFromText(const std::vector<TextIn
       continue;
     }
 
+    // A status line of a response (curl -v's "< HTTP/1.1 200 OK"): the verdict of the server
+    // on the AUTHENTICATE just before it (RFC 9112 4).
+    if (stream && line.size() >= 12 && line.substr(0, 7) == "HTTP/1." && line[8] == ' ' &&
+        std::isdigit(static_cast<unsigned char>(line[9])) &&
+        std::isdigit(static_cast<unsigned char>(line[10])) &&
+        std::isdigit(static_cast<unsigned char>(line[11]))) {
+      if (!out.empty() && out.back().authenticate.has_value() &&
+          !out.back().final_status.has_value()) {
+        out.back().final_status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+        out.back().final_where = in.where;
+      }
+      continue;
+    }
+
     // Which side sent it, when the line says so.
     enum class Side { kUnknown, kClient, kServer } side = Side::kUnknown;
     std::string_view value = line;
@@ -410,6 +425,12 @@ ntlm::Result<std::vector<Handshake>> HandshakesFromText(const std::vector<TextIn
         continue;
       }
       auto parsed = ParseAuthValue(value);
+      if (!parsed.ok() && stream && side == Side::kUnknown) {
+        // Prose that mentions NTLM ("* Server auth using NTLM ...", a decoded field of
+        // `ntlmh request -v`) is neither a header line nor a token: skip it.
+        notes->push_back(in.where + ": not a token or an authentication header line; skipped");
+        continue;
+      }
       if (!parsed.ok()) {
         ntlm::Error e = parsed.error();
         e.field = in.where + ": " + e.field;
@@ -440,6 +461,11 @@ ntlm::Result<std::vector<Handshake>> HandshakesFromText(const std::vector<TextIn
       ntlm::MessageType type{};
       std::string why;
       if (!UnwrapToken(f.bytes, &leg.ntlm, &leg.spnego, &type, &why)) {
+        if (stream && side == Side::kUnknown) {
+          notes->push_back(in.where + ": a token that is not NTLM or SPNEGO (" + why +
+                           "); skipped");
+          continue;
+        }
         return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "MS-NLMP 2.2.1", in.where,
                                value_base + f.offset, "the token is " + why);
       }
@@ -458,7 +484,6 @@ ntlm::Result<std::vector<Handshake>> HandshakesFromText(const std::vector<TextIn
       }
     }
   }
-  (void)notes;
   return out;
 }
 

@@ -1017,6 +1017,59 @@ TEST(ExplainRecorded, CurlSuccessWrongPasswordAndBareOffer) {
   ExpectCause(Record("curl-bare", &relay), "bare_offer_to_negotiate", false);
 }
 
+// The README's own example: curl -v piped into explain. curl's prose lines that mention NTLM
+// ("* Server auth using NTLM ...") are skipped with a note; the "< HTTP/1.1 200" status line is
+// the server's verdict, so the success is explained as a success.
+TEST(ExplainStdin, CurlVerboseTranscriptIsExplained) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  std::string transcript;
+  ASSERT_EQ(Spawn({"curl", "-sv", "--stderr", "-", "--max-time", "20", "-o", "/dev/null",
+                   "--ntlm", "-u", std::string(kUser) + ":" + kPassword, server.url() + "/v"},
+                  {}, &transcript),
+            0);
+  Explained e = Explain({}, kPasswordEnv, transcript);
+  ASSERT_TRUE(e.doc.contains("handshakes")) << e.err;
+  ASSERT_EQ(e.doc["handshakes"].size(), 1u);
+  const Json& h = e.doc["handshakes"][0];
+  EXPECT_EQ(e.exit_code, 0) << h.dump(1);
+  EXPECT_EQ(h["outcome"], "success") << h.dump(1);
+  EXPECT_EQ(CauseIds(h), std::vector<std::string>{});
+}
+
+// Messages given without the ones they depend on are never a success.
+TEST(ExplainStdin, IncompleteHandshakesAreNotASuccess) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  std::string transcript;
+  ASSERT_EQ(Spawn({"curl", "-sv", "--stderr", "-", "--max-time", "20", "-o", "/dev/null",
+                   "--ntlm", "-u", std::string(kUser) + ":" + kPassword, server.url() + "/v"},
+                  {}, &transcript),
+            0);
+  std::vector<std::string> tokens;
+  for (size_t at = transcript.find("NTLM TlRM"); at != std::string::npos;
+       at = transcript.find("NTLM TlRM", at + 1)) {
+    const size_t end = transcript.find_first_of("\r\n", at);
+    tokens.push_back(transcript.substr(at + 5, end - at - 5));
+  }
+  ASSERT_EQ(tokens.size(), 3u) << transcript;
+  Explained neg = Explain({tokens[0]});
+  EXPECT_EQ(neg.exit_code, 1);
+  EXPECT_EQ(CauseIds(neg.doc["handshakes"][0]), std::vector<std::string>{"no_challenge"});
+  Explained auth = Explain({tokens[2]}, {"NTLM_PASSWORD=Wrong", "NTLMH_UNUSED=1"});
+  EXPECT_EQ(auth.exit_code, 1);
+  ASSERT_FALSE(CauseIds(auth.doc["handshakes"][0]).empty());
+  EXPECT_EQ(CauseIds(auth.doc["handshakes"][0])[0], "no_challenge");
+  // CHALLENGE and AUTHENTICATE without the NEGOTIATE: the right password verifies, and the MIC
+  // (which covers the NEGOTIATE) is not blamed.
+  Explained two = Explain({"-u", kUser, tokens[1], tokens[2]}, kPasswordEnv);
+  const Json& h = two.doc["handshakes"][0];
+  for (const std::string& id : CauseIds(h)) {
+    EXPECT_NE(id, "mic_wrong") << h.dump(1);
+    EXPECT_NE(id, "wrong_password") << h.dump(1);
+  }
+}
+
 TEST(ExplainRecorded, RequestsNtlmSuccessAndWrongPassword) {
   ServerProcess server(Serve());
   ASSERT_TRUE(server.ok());
