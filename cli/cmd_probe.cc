@@ -216,7 +216,11 @@ int RunProbe(int argc, char** argv) {
   std::fprintf(stderr, "%s: %d pass, %d fail, %d warn, %d skip, %d info%s\n", kName, s.pass, s.fail,
                s.warn, s.skip, s.info,
                report.fatal.empty() ? "" : ("; not probed: " + report.fatal).c_str());
-  return probe::ExitStatus(report);
+  const int status = probe::ExitStatus(report);
+  if (status == 2 && report.fatal.empty()) {
+    std::fprintf(stderr, "%s: nothing was tested: every selected check was skipped\n", kName);
+  }
+  return status;
 }
 
 }  // namespace ntlmh

@@ -1496,7 +1496,16 @@ int ExitStatus(const Report& report) {
   if (!report.fatal.empty()) {
     return 2;
   }
-  return Summarize(report).fail > 0 ? 1 : 0;
+  const Summary s = Summarize(report);
+  if (s.fail > 0) {
+    return 1;
+  }
+  // Every selected check that could judge something was skipped (no login possible, say): the
+  // target was not probed, and a green result would be a lie.
+  if (s.pass == 0 && s.skip > 0) {
+    return 2;
+  }
+  return 0;
 }
 
 Report RunProbe(const ProbeOptions& options) {

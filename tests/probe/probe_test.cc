@@ -338,6 +338,21 @@ TEST(Probe, NoNtlmOfferedIsExit2) {
   EXPECT_EQ(neg.exit_code, 0) << Dump(neg);
 }
 
+// A selection in which every check was skipped tested nothing: exit 2, never a green 0.
+TEST(Probe, EverythingSkippedIsExit2) {
+  ServerProcess server(ServeArgs({"--fault", "close-after-challenge"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/", {"--checks", "policy.*"});
+  EXPECT_EQ(run.exit_code, 2) << Dump(run);
+  ASSERT_EQ(run.results.size(), 4u) << Dump(run);
+  for (const auto& [id, result] : run.results) {
+    EXPECT_EQ(result, "skip") << id;
+  }
+  EXPECT_NE(run.err.find("nothing was tested: every selected check was skipped"),
+            std::string::npos)
+      << run.err;
+}
+
 TEST(Probe, UnreachableIsExit2) {
   // A port that was free a moment ago: listen, note it, close.
   uint16_t port = 0;
