@@ -182,11 +182,41 @@ const char* LegName(http::AuthLeg::Kind k) {
   return "probe";
 }
 
+// The client's responses are secrets: with the server challenge beside them, an NTLMv2 response
+// can be attacked offline for the password. -v and --json show them only with --show-secrets.
+bool g_show_secrets = false;
+constexpr char kHidden[] = "(hidden; --show-secrets prints it)";
+
+void HideSecrets(Json* d) {
+  if (g_show_secrets || !d->is_object() || !d->contains("message") ||
+      (*d)["message"] != "AUTHENTICATE_MESSAGE") {
+    return;
+  }
+  for (const char* field : {"lm_response", "nt_response", "encrypted_random_session_key"}) {
+    if (d->contains(field) && (*d)[field].is_object() && (*d)[field].contains("hex")) {
+      (*d)[field]["hex"] = kHidden;
+      if ((*d)[field].contains("ntlmv2") && (*d)[field]["ntlmv2"].contains("nt_proof_str")) {
+        (*d)[field]["ntlmv2"]["nt_proof_str"] = kHidden;
+      }
+    }
+  }
+  if (d->contains("mic") && !(*d)["mic"].is_null()) {
+    (*d)["mic"] = kHidden;
+  }
+}
+
+bool IsAuthenticate(const ntlm::Bytes& token) {
+  auto d = DescribeMessage(token, ntlm::DecodePolicy::Lenient());
+  return d.ok() && d->is_object() && d->contains("message") &&
+         (*d)["message"] == "AUTHENTICATE_MESSAGE";
+}
+
 Json DescribeToken(const ntlm::Bytes& token) {
   auto d = DescribeMessage(token, ntlm::DecodePolicy::Lenient());
   if (!d.ok()) {
     return Json{{"error", FormatError(d.error())}};
   }
+  HideSecrets(&*d);
   return *d;
 }
 
@@ -209,6 +239,7 @@ std::string RenderToken(const ntlm::Bytes& token) {
   if (!d.ok()) {
     return Indent("(cannot decode: " + EscapeForTerminal(FormatError(d.error())) + ")", "    ");
   }
+  HideSecrets(&*d);
   return Indent(RenderText(*d), "    ");
 }
 
@@ -235,9 +266,14 @@ void PrintLegs(const http::AuthResult& r) {
       shown_connection = leg.connection_id;
     }
     line(&out, "> " + leg.request.method + " " + leg.request.target + " HTTP/1.1");
+    const bool hide = !g_show_secrets && IsAuthenticate(leg.sent_token);
     for (const http::Header& h : leg.request.headers) {
       if (IsAuthHeader(h.name)) {
-        line(&out, "> " + h.name + ": " + h.value);
+        const bool credentials =
+            ntlm::http_auth::EqualsIgnoreCase(h.name, "Authorization") ||
+            ntlm::http_auth::EqualsIgnoreCase(h.name, "Proxy-Authorization");
+        line(&out, "> " + h.name + ": " +
+                       (hide && credentials ? leg.sent_scheme + " " + kHidden : h.value));
       }
     }
     if (!leg.sent_token.empty()) {
@@ -338,6 +374,7 @@ int RunRequest(int argc, char** argv) {
       ("timeout", "seconds for connecting and for each response",
        cxxopts::value<double>()->default_value("30"))
       ("v,verbose", "show each leg on stderr, NTLM messages decoded")
+      ("show-secrets", "with -v or --json, also print the responses, the MIC and the key")
       ("json", "print one JSON object on stdout")
       ("h,help", "show this help");
   opts.parse_positional({"url"});
@@ -501,6 +538,7 @@ int RunRequest(int argc, char** argv) {
                                                : http::AuthScheme::kNtlm;
   auth.stop_after_challenge = parsed.count("no-retry") != 0;
   const bool verbose = parsed.count("verbose") != 0;
+  g_show_secrets = parsed.count("show-secrets") != 0;
   const bool json = parsed.count("json") != 0;
 
   if (verbose) {

@@ -108,6 +108,40 @@ TEST(Request, NtlmGet) {
   ExpectEcho(Request({server.url() + "/a/b?c=d", "-u", "CORP\\alice"}), "GET", "/a/b?c=d", "");
 }
 
+// -v and --json never show the client's responses, MIC or key (an NTLMv2 response beside its
+// server challenge can be cracked offline) unless --show-secrets asks for them.
+TEST(Request, VerboseAndJsonHideTheResponses) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  const std::string kHidden = "(hidden; --show-secrets prints it)";
+  CommandResult v = Request({server.url() + "/", "-u", "CORP\\alice", "-v"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.err.find("> Authorization: NTLM " + kHidden), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("NtChallengeResponse: " + kHidden), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("NTProofStr: " + kHidden), std::string::npos) << v.err;
+  EXPECT_EQ(v.err.find("TlRMTVNTUAAD"), std::string::npos) << v.err;  // no AUTHENTICATE base64
+  CommandResult j = Request({server.url() + "/", "-u", "CORP\\alice", "--json"});
+  EXPECT_EQ(j.exit_code, 0) << j.err;
+  const json doc = json::parse(j.out);
+  bool saw_authenticate = false;
+  for (const json& leg : doc["legs"]) {
+    const json& token = leg["request"]["token"];
+    if (token.is_object() && token["message"] == "AUTHENTICATE_MESSAGE") {
+      saw_authenticate = true;
+      EXPECT_EQ(token["nt_response"]["hex"], kHidden);
+      EXPECT_EQ(token["nt_response"]["ntlmv2"]["nt_proof_str"], kHidden);
+      EXPECT_EQ(token["lm_response"]["hex"], kHidden);
+      EXPECT_EQ(token["mic"], kHidden);
+    }
+  }
+  EXPECT_TRUE(saw_authenticate) << j.out;
+  CommandResult shown =
+      Request({server.url() + "/", "-u", "CORP\\alice", "-v", "--show-secrets"});
+  EXPECT_EQ(shown.exit_code, 0);
+  EXPECT_NE(shown.err.find("> Authorization: NTLM TlRMTVNTUAAD"), std::string::npos);
+  EXPECT_EQ(shown.err.find(kHidden), std::string::npos);
+}
+
 TEST(Request, NegotiateSchemeWithSpnego) {
   ServerProcess server({"--user", kUser, "--scheme", "negotiate"});
   ASSERT_TRUE(server.ok());
@@ -194,7 +228,8 @@ TEST(Request, WrongPasswordIsExit1AndNeverPrinted) {
   // -v shows the three legs decoded.
   EXPECT_NE(r.err.find("> Authorization: NTLM TlRMTVNTUAAB"), std::string::npos);
   EXPECT_NE(r.err.find("< WWW-Authenticate: NTLM TlRMTVNTUAAC"), std::string::npos);
-  EXPECT_NE(r.err.find("> Authorization: NTLM TlRMTVNTUAAD"), std::string::npos);
+  EXPECT_NE(r.err.find("> Authorization: NTLM (hidden; --show-secrets prints it)"),
+            std::string::npos);
   EXPECT_NE(r.err.find("password from NTLM_PASSWORD (not shown)"), std::string::npos);
 }
 
