@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/describe.h"
+#include "engine/messages.h"
 #include "cli/terminal_text.h"
 #include "engine/http_auth.h"
 #include "http/client.h"
@@ -206,9 +207,8 @@ void HideSecrets(Json* d) {
 }
 
 bool IsAuthenticate(const ntlm::Bytes& token) {
-  auto d = DescribeMessage(token, ntlm::DecodePolicy::Lenient());
-  return d.ok() && d->is_object() && d->contains("message") &&
-         (*d)["message"] == "AUTHENTICATE_MESSAGE";
+  auto type = ntlm::PeekMessageType(token);
+  return type.ok() && *type == ntlm::MessageType::kAuthenticate;
 }
 
 Json DescribeToken(const ntlm::Bytes& token) {
