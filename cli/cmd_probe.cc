@@ -4,12 +4,16 @@
 //
 // Progress goes to stderr, the report to stdout (or --out FILE).
 // Exit status: 0 when no check fails, 1 when one does, 2 when the target cannot be probed
-// (unreachable, no NTLM offered) or on bad arguments.
+// (unreachable, no NTLM offered), when --max-time stopped it before any check failed, or on
+// bad arguments.
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cxxopts.hpp>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,12 +46,35 @@ constexpr char kEpilogue[] =
     "--list-checks prints them. --robustness also sends a bounded list of malformed NEGOTIATE\n"
     "and AUTHENTICATE messages: use it only on a server you own.\n"
     "\n"
+    "--timeout bounds each connect, write and read; --max-time the whole probe: the checks\n"
+    "not done by then are skipped, with the limit as their evidence. Both take seconds\n"
+    "(decimals allowed).\n"
+    "\n"
     "Exit status: 0 no check failed; 1 a check failed; 2 the target could not be probed\n"
-    "(unreachable, no NTLM offered) or bad arguments. See docs/probe.md.\n";
+    "(unreachable, no NTLM offered), --max-time stopped the probe before a check failed,\n"
+    "every selected check was skipped, or bad arguments. See docs/probe.md.\n";
 
 int Usage(const std::string& text) {
   std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(text).c_str());
   return 2;
+}
+
+// "--timeout 2.5": seconds, decimals allowed, 0 <= value <= one day (|zero_ok| for 0).
+std::optional<std::chrono::milliseconds> ParseSeconds(const std::string& text, bool zero_ok) {
+  if (text.empty() || text.size() > 16 ||
+      text.find_first_not_of("0123456789.") != std::string::npos) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || v > 86400.0 || (v == 0.0 && !zero_ok)) {
+    return std::nullopt;
+  }
+  const auto ms = std::chrono::milliseconds(static_cast<int64_t>(v * 1000.0 + 0.5));
+  if (ms.count() == 0 && v > 0.0) {
+    return std::nullopt;  // under a millisecond
+  }
+  return ms;
 }
 
 }  // namespace
@@ -70,6 +97,10 @@ int RunProbe(int argc, char** argv) {
       ("format", "text | json | junit | html", cxxopts::value<std::string>()->default_value("text"))
       ("out", "write the report to FILE instead of stdout", cxxopts::value<std::string>())
       ("robustness", "also send malformed messages (a server you own only)")
+      ("timeout", "SECONDS for each connect, write and read (default 10)",
+       cxxopts::value<std::string>()->default_value("10"))
+      ("max-time", "SECONDS for the whole probe (default 300); 0: no limit",
+       cxxopts::value<std::string>()->default_value("300"))
       ("list-checks", "print the check ids and exit")
       ("h,help", "show this help");
   // clang-format on
@@ -102,6 +133,14 @@ int RunProbe(int argc, char** argv) {
   if (args.count("insecure") != 0 && args.count("cacert") != 0) {
     return Usage("give --insecure or --cacert, not both");
   }
+  const auto timeout = ParseSeconds(args["timeout"].as<std::string>(), false);
+  if (!timeout.has_value()) {
+    return Usage("--timeout wants seconds, more than 0 and at most 86400 (e.g. 10 or 2.5)");
+  }
+  const auto max_time = ParseSeconds(args["max-time"].as<std::string>(), true);
+  if (!max_time.has_value()) {
+    return Usage("--max-time wants seconds, 0 (no limit) to 86400 (e.g. 300 or 2.5)");
+  }
   const std::string checks = args["checks"].as<std::string>();
   bool any = false;
   for (const probe::CheckInfo& c : probe::Catalogue()) {
@@ -115,6 +154,8 @@ int RunProbe(int argc, char** argv) {
   options.checks = checks;
   options.negotiate = args.count("negotiate") != 0;
   options.robustness = args.count("robustness") != 0;
+  options.timeout = *timeout;
+  options.max_time = *max_time;
   std::string password;
   if (args.count("password") != 0) {
     password = args["password"].as<std::string>();
@@ -181,14 +222,17 @@ int RunProbe(int argc, char** argv) {
   options.url = *url;
   options.target = url_text;
   http::ConnectOptions connect;
-  connect.connect_timeout = std::chrono::milliseconds(5000);
-  connect.io_timeout = std::chrono::milliseconds(15000);
   connect.tls.verify = args.count("insecure") == 0;
   if (args.count("cacert") != 0) {
     connect.tls.ca_file = args["cacert"].as<std::string>();
   }
   const http::Url target = *url;
-  options.open = [target, connect] { return http::Connection::Open(target, connect); };
+  options.open = [target, connect](std::chrono::milliseconds timeout) {
+    http::ConnectOptions c = connect;
+    c.connect_timeout = timeout;  // the probe passes --timeout, or less near --max-time
+    c.io_timeout = timeout;
+    return http::Connection::Open(target, c);
+  };
   options.progress = [](const std::string& line) {
     std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(line).c_str());
   };
@@ -217,7 +261,10 @@ int RunProbe(int argc, char** argv) {
                s.warn, s.skip, s.info,
                report.fatal.empty() ? "" : ("; not probed: " + report.fatal).c_str());
   const int status = probe::ExitStatus(report);
-  if (status == 2 && report.fatal.empty()) {
+  if (!report.incomplete.empty()) {
+    std::fprintf(stderr, "%s: incomplete: %s\n", kName, report.incomplete.c_str());
+  }
+  if (status == 2 && report.fatal.empty() && report.incomplete.empty()) {
     std::fprintf(stderr, "%s: nothing was tested: every selected check was skipped\n", kName);
   }
   return status;

@@ -4,10 +4,16 @@
 // Exit status: 0 on a 2xx final response (or, with --no-retry, once the CHALLENGE is in);
 // 1 when authentication fails (401/403/407 in the end, a refusal, a bare NTLM on the second
 // leg), with the reason; 2 on usage, transport or protocol errors, and other final statuses.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <cxxopts.hpp>
 #include <iostream>
 #include <optional>
@@ -16,9 +22,10 @@
 
 #include "cli/commands.h"
 #include "cli/describe.h"
-#include "engine/messages.h"
 #include "cli/terminal_text.h"
 #include "engine/http_auth.h"
+#include "engine/messages.h"
+#include "engine/text.h"
 #include "http/client.h"
 #include "http/form.h"
 #include "http/ntlm_auth.h"
@@ -38,6 +45,17 @@ constexpr char kEpilogue[] =
     "with the AUTHENTICATE. The final response's body goes to stdout. --no-retry stops after the\n"
     "CHALLENGE and prints it decoded. Over HTTPS the AUTHENTICATE carries channel bindings from\n"
     "the server's certificate (RFC 5929 tls-server-end-point).\n"
+    "\n"
+    "--channel-bindings: over HTTPS the AUTHENTICATE carries MsvAvChannelBindings from the\n"
+    "server's certificate (auto). 'none' leaves them out, 'zero' sends 16 zero bytes, 32 hex\n"
+    "digits send that hash instead: a wrong binding, to test a server's Extended Protection.\n"
+    "\n"
+    "--har FILE records the exchange as a HAR 1.2 file (one entry per leg: headers as sent and\n"
+    "received, bodies, timings, Chrome's \"connection\" = the local port), for `ntlmh explain\n"
+    "--har`. It holds what went on the wire, the Authorization headers included, as every HAR\n"
+    "file does: their NTLM responses can be attacked offline for the password, so keep the file\n"
+    "as you would the password (it is created with mode 0600). Host and Content-Length, which\n"
+    "the HTTP layer adds, are not listed.\n"
     "\n"
     "-v shows each leg on stderr: request line, authentication headers, each NTLM message decoded\n"
     "as `ntlmh decode` does. --json prints one JSON object (legs, outcome, body) on stdout.\n"
@@ -330,6 +348,147 @@ Json LegsJson(const http::AuthResult& r) {
   return legs;
 }
 
+// RFC 3339 UTC with milliseconds, as HAR's startedDateTime wants it.
+std::string IsoTime(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count() % 1000));
+  return buf;
+}
+
+Json HarHeaders(const std::vector<http::Header>& headers) {
+  Json out = Json::array();
+  for (const http::Header& h : headers) {
+    out.push_back(Json{{"name", h.name}, {"value", h.value}});
+  }
+  return out;
+}
+
+// A body as HAR text: as it is when it is UTF-8, else base64 with "encoding" (HAR 1.2 content).
+void HarBody(const std::string& body, Json* out) {
+  if (ntlm::text::ValidateUtf8(body).ok()) {
+    (*out)["text"] = body;
+  } else {
+    (*out)["text"] = ntlm::http_auth::Base64Encode(ntlm::AsBytes(body));
+    (*out)["encoding"] = "base64";
+  }
+}
+
+std::string FindHeader(const std::vector<http::Header>& headers, const char* name) {
+  for (const http::Header& h : headers) {
+    if (ntlm::http_auth::EqualsIgnoreCase(h.name, name)) {
+      return h.value;
+    }
+  }
+  return "";
+}
+
+// HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/) of every leg, as it went on the
+// wire: the Authorization headers are in it, as in any HAR file a browser exports.
+Json HarOf(const http::Url& url, const http::AuthResult& r) {
+  Json entries = Json::array();
+  for (const http::AuthLeg& leg : r.legs) {
+    const double ms = static_cast<double>(leg.elapsed.count()) / 1000.0;
+    Json req{{"method", leg.request.method},
+             {"url", url.ToString()},
+             {"httpVersion", "HTTP/1.1"},
+             {"cookies", Json::array()},
+             {"headers", HarHeaders(leg.request.headers)},
+             {"queryString", Json::array()},
+             {"headersSize", -1},
+             {"bodySize", leg.request.body.size()}};
+    if (!leg.request.body.empty()) {
+      Json post{{"mimeType", FindHeader(leg.request.headers, "Content-Type")}};
+      HarBody(leg.request.body, &post);
+      req["postData"] = post;
+    }
+    Json resp{{"status", 0},
+              {"statusText", ""},
+              {"httpVersion", "HTTP/1.1"},
+              {"cookies", Json::array()},
+              {"headers", Json::array()},
+              {"content", Json{{"size", 0}, {"mimeType", ""}}},
+              {"redirectURL", ""},
+              {"headersSize", -1},
+              {"bodySize", -1}};
+    if (leg.response.has_value()) {
+      const http::Response& res = *leg.response;
+      resp["status"] = res.status;
+      resp["statusText"] = res.reason;
+      resp["headers"] = HarHeaders(res.headers);
+      Json content{{"size", res.body.size()},
+                   {"mimeType", FindHeader(res.headers, "Content-Type")}};
+      if (!res.body.empty()) {
+        HarBody(res.body, &content);
+      }
+      resp["content"] = content;
+      resp["redirectURL"] = FindHeader(res.headers, "Location");
+      resp["bodySize"] = res.body.size();
+    }
+    Json entry{{"startedDateTime", IsoTime(leg.started)},
+               {"time", ms},
+               {"request", req},
+               {"response", resp},
+               {"cache", Json::object()},
+               {"timings", Json{{"blocked", -1},
+                                {"dns", -1},
+                                {"connect", -1},
+                                {"send", 0},
+                                {"wait", ms},
+                                {"receive", 0},
+                                {"ssl", -1}}}};
+    const std::string& remote = leg.remote_endpoint;
+    const size_t colon = remote.rfind(':');
+    if (colon != std::string::npos) {
+      std::string ip = remote.substr(0, colon);
+      if (ip.size() >= 2 && ip.front() == '[') {
+        ip = ip.substr(1, ip.size() - 2);
+      }
+      entry["serverIPAddress"] = ip;
+    }
+    // Chrome's "connection": the client's port, which ties each leg to its TCP connection.
+    const size_t port_at = leg.local_endpoint.rfind(':');
+    entry["connection"] = port_at != std::string::npos ? leg.local_endpoint.substr(port_at + 1)
+                                                       : std::to_string(leg.connection_id);
+    entries.push_back(std::move(entry));
+  }
+  return Json{{"log", Json{{"version", "1.2"},
+                           {"creator", Json{{"name", "ntlmh request"}, {"version", "1"}}},
+                           {"entries", entries}}}};
+}
+
+// Writes |text| to |path|, created with mode 0600 (it holds credentials' responses).
+bool WritePrivateFile(const std::string& path, const std::string& text, std::string* error) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      *error = std::strerror(errno);
+      close(fd);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunRequest(int argc, char** argv) {
@@ -370,6 +529,10 @@ int RunRequest(int argc, char** argv) {
       ("proxy", "an HTTP proxy that wants NTLM (407)", cxxopts::value<std::string>())
       ("insecure", "do not verify the server's certificate")
       ("cacert", "PEM file of CA certificates to verify the server with",
+       cxxopts::value<std::string>())
+      ("channel-bindings", "over HTTPS: auto (from the certificate), none, zero, or 32 hex "
+       "digits to send instead", cxxopts::value<std::string>()->default_value("auto"))
+      ("har", "write the exchange to FILE as HAR 1.2 (holds the Authorization headers)",
        cxxopts::value<std::string>())
       ("timeout", "seconds for connecting and for each response",
        cxxopts::value<double>()->default_value("30"))
@@ -537,6 +700,23 @@ int RunRequest(int argc, char** argv) {
   auth.scheme = parsed.count("negotiate") != 0 ? http::AuthScheme::kNegotiate
                                                : http::AuthScheme::kNtlm;
   auth.stop_after_challenge = parsed.count("no-retry") != 0;
+  // [MS-NLMP] 2.2.2.1 MsvAvChannelBindings: what the AUTHENTICATE carries instead of the hash
+  // of the server's certificate (RFC 5929 4.1), to test a server's Extended Protection.
+  if (const std::string cb = parsed["channel-bindings"].as<std::string>(); cb != "auto") {
+    auth.channel_bindings = false;
+    ntlm::Bytes hash;
+    if (cb == "none") {
+      auth.client.channel_binding = ntlm::ChannelBindingMode::kNone;
+    } else if (cb == "zero") {
+      auth.client.channel_binding = ntlm::ChannelBindingMode::kZero;
+    } else if (ntlm::FromHex(cb, &hash) &&
+               hash.size() == auth.client.channel_bindings_hash.size()) {
+      auth.client.channel_binding = ntlm::ChannelBindingMode::kHash;
+      std::copy(hash.begin(), hash.end(), auth.client.channel_bindings_hash.begin());
+    } else {
+      return Usage("--channel-bindings wants auto, none, zero or 32 hex digits");
+    }
+  }
   const bool verbose = parsed.count("verbose") != 0;
   g_show_secrets = parsed.count("show-secrets") != 0;
   const bool json = parsed.count("json") != 0;
@@ -551,6 +731,16 @@ int RunRequest(int argc, char** argv) {
   password.assign(password.size(), '\0');
   if (verbose) {
     PrintLegs(result);
+  }
+
+  if (parsed.count("har") != 0) {
+    const std::string path = parsed["har"].as<std::string>();
+    std::string error;
+    if (!WritePrivateFile(
+            path, HarOf(*url, result).dump(1, ' ', false, Json::error_handler_t::replace) + "\n",
+            &error)) {
+      return Usage("--har " + EscapeForTerminal(path) + ": cannot write: " + error);
+    }
   }
 
   int exit_code = 2;

@@ -13,6 +13,7 @@ int RunServe(int argc, char** argv);
 int RunExplain(int argc, char** argv);
 int RunRequest(int argc, char** argv);
 int RunProbe(int argc, char** argv);
+int RunLoad(int argc, char** argv);
 
 }  // namespace ntlmh
 

@@ -21,6 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"explain", ntlmh::RunExplain, "say why an NTLM handshake failed (tokens, HAR, pcap)"},
     {"request", ntlmh::RunRequest, "an HTTP request with NTLM authentication (Postman-like)"},
     {"probe", ntlmh::RunProbe, "grade an NTLM server's conformance and hardening"},
+    {"load", ntlmh::RunLoad, "NTLM handshake throughput of an HTTP(S) server"},
 };
 
 void PrintUsage(std::FILE* out) {

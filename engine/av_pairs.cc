@@ -2,6 +2,7 @@
 // 2.2.2.2, 2.2.2.7, 2.2.2.8; FILETIME 2.2.2.9.
 #include "engine/av_pairs.h"
 
+#include <algorithm>
 #include <bitset>
 #include <cstdio>
 #include <memory>
@@ -35,6 +36,34 @@ int FixedAvLen(uint16_t id) {
 }
 
 constexpr size_t kSingleHostMinSize = 48;
+
+// The AvIds met so far in one list (for the duplicate check): the spec's ids in one word, any
+// other id in a set of 65536 bits allocated only when such an id appears (a lenient policy's
+// unknown ids), so a usual list costs no allocation.
+class SeenAvIds {
+ public:
+  bool Test(uint16_t id) const {
+    if (id <= kMaxKnownAvId) {
+      return ((known_ >> id) & 1u) != 0;
+    }
+    return other_ != nullptr && (*other_)[id];
+  }
+  void Set(uint16_t id) {
+    if (id <= kMaxKnownAvId) {
+      known_ |= 1u << id;
+      return;
+    }
+    if (other_ == nullptr) {
+      other_ = std::make_unique<std::bitset<65536>>();
+    }
+    (*other_)[id] = true;
+  }
+
+ private:
+  static_assert(kMaxKnownAvId < 32, "the known ids must fit in one word");
+  uint32_t known_ = 0;
+  std::unique_ptr<std::bitset<65536>> other_;
+};
 
 std::string PairField(size_t index, uint16_t id, const char* part) {
   return "TargetInfo[" + std::to_string(index) + "](" + AvIdName(id) + ")." + part;
@@ -179,7 +208,9 @@ void TargetInfo::Remove(AvId id) {
 
 Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, Bytes* trailing) {
   TargetInfo ti;
-  auto seen = std::make_unique<std::bitset<65536>>();
+  // Every pair takes at least its 4-byte header: room for the usual lists without regrowing.
+  ti.pairs.reserve(std::min<size_t>(r.remaining() / 4, 16));
+  SeenAvIds seen;
   bool saw_eol = false;
 
   while (!r.empty()) {
@@ -222,7 +253,7 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
       }
     }
     if (IsStringAvId(id)) {
-      auto s = text::Utf16LeToUtf8(value);
+      Status s = text::ValidateUtf16Le(value);
       if (!s.ok()) {
         Error e = s.error().Nested(PairField(index, id, "Value"), value_at);
         e.rule = kRuleAvPair;
@@ -233,11 +264,11 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
       return MakeError(ErrorCode::kAvPairUnknownId, kRuleAvPair, PairField(index, id, "AvId"),
                        pair_at, "AvId " + std::to_string(id) + " is not defined by the spec");
     }
-    if ((*seen)[id] && !policy.allow_duplicate_av_ids) {
+    if (seen.Test(id) && !policy.allow_duplicate_av_ids) {
       return MakeError(ErrorCode::kAvPairDuplicate, kRuleAvPair, PairField(index, id, "AvId"),
                        pair_at, AvIdName(id) + " appears more than once");
     }
-    (*seen)[id] = true;
+    seen.Set(id);
     ti.pairs.push_back(AvPair{id, Bytes(value.begin(), value.end())});
   }
 
@@ -262,6 +293,11 @@ Result<TargetInfo> DecodeTargetInfo(ByteReader r, const DecodePolicy& policy, By
 
 Result<Bytes> EncodeTargetInfo(const TargetInfo& ti) {
   ByteWriter w;
+  size_t total = 4;  // MsvAvEOL
+  for (const AvPair& p : ti.pairs) {
+    total += 4 + p.value.size();
+  }
+  w.ReserveCapacity(total);
   for (size_t i = 0; i < ti.pairs.size(); ++i) {
     const AvPair& p = ti.pairs[i];
     if (p.value.size() > 0xFFFF) {

@@ -140,8 +140,9 @@ bool ByteWriter::WriteU16Le(uint16_t v) {
   if (!Reserve(2)) {
     return false;
   }
-  buf_.push_back(static_cast<uint8_t>(v));
-  buf_.push_back(static_cast<uint8_t>(v >> 8));
+  // One insertion per value (the buffer grows at most once), not one per byte.
+  const uint8_t b[2] = {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8)};
+  buf_.insert(buf_.end(), b, b + 2);
   return true;
 }
 
@@ -149,9 +150,11 @@ bool ByteWriter::WriteU32Le(uint32_t v) {
   if (!Reserve(4)) {
     return false;
   }
+  uint8_t b[4];
   for (int i = 0; i < 4; ++i) {
-    buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    b[i] = static_cast<uint8_t>(v >> (8 * i));
   }
+  buf_.insert(buf_.end(), b, b + 4);
   return true;
 }
 
@@ -159,9 +162,11 @@ bool ByteWriter::WriteU64Le(uint64_t v) {
   if (!Reserve(8)) {
     return false;
   }
+  uint8_t b[8];
   for (int i = 0; i < 8; ++i) {
-    buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    b[i] = static_cast<uint8_t>(v >> (8 * i));
   }
+  buf_.insert(buf_.end(), b, b + 8);
   return true;
 }
 

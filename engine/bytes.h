@@ -86,6 +86,8 @@ class ByteWriter {
   size_t size() const { return buf_.size(); }
   const Bytes& bytes() const { return buf_; }
   Bytes Take() { return std::move(buf_); }
+  // Room for |n| bytes in all (at most the limit), so that writes up to there do not reallocate.
+  void ReserveCapacity(size_t n) { buf_.reserve(n < limit_ ? n : limit_); }
 
   bool WriteU8(uint8_t v);
   bool WriteU16Le(uint16_t v);

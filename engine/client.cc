@@ -197,6 +197,8 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
     }
     client_av = std::move(encoded).value();
     in.server_name = client_av;
+    // With a server MsvAvTimestamp the LmChallengeResponse is Z(24) (below): no LMv2 to compute.
+    in.lm_response_zero = server_time.has_value();
   }
 
   auto responses = ComputeResponse(in);

@@ -154,7 +154,40 @@ Result<Key16> ParseNtHash(std::string_view hex) {
   return out;
 }
 
+namespace {
+
+// UNICODE(ConcatenationOf(Uppercase(User), UserDom)) of 3.3.2 when both are ASCII (every user
+// name and domain of the usual kind) and the result fits |out|: 'a'..'z' upper-cased, each byte
+// one UTF-16LE unit. The size written, or 0 when the general path must run (it then gives the
+// same bytes, and the same errors for what is not UTF-8).
+size_t AsciiIdentity16(std::string_view user, std::string_view domain, std::span<uint8_t> out) {
+  if (2 * (user.size() + domain.size()) > out.size() || user.size() + domain.size() == 0) {
+    return 0;
+  }
+  size_t n = 0;
+  for (const bool is_user : {true, false}) {
+    for (const char ch : is_user ? user : domain) {
+      auto c = static_cast<uint8_t>(ch);
+      if (c >= 0x80) {
+        return 0;
+      }
+      if (is_user && c >= 'a' && c <= 'z') {
+        c = static_cast<uint8_t>(c - ('a' - 'A'));
+      }
+      out[n++] = c;
+      out[n++] = 0;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<Key16> NtOwfV2(const Key16& nt_owf_v1, std::string_view user, std::string_view domain) {
+  uint8_t identity[256];
+  if (const size_t n = AsciiIdentity16(user, domain, identity); n != 0) {
+    return ToKey16(crypto::HmacMd5Key(nt_owf_v1).Mac(std::span<const uint8_t>(identity, n)));
+  }
   Result<std::string> upper = text::ToUpperUtf8(user);
   if (!upper.ok()) {
     return NamedTextError(upper.error(), kRuleOwfV2, "User");
@@ -257,8 +290,13 @@ Key16 NtProofStrOverTemp(const Key16& response_key_nt, const Challenge8& server_
   return ToKey16(mac.Final());
 }
 
-Result<Bytes> NtlmV2NtResponse(const Key16& response_key_nt, const Challenge8& server_challenge,
-                               const NtlmV2Temp& temp) {
+namespace {
+
+// NtlmV2NtResponse with the HMAC states of ResponseKeyNT already computed (RFC 2104 4): the
+// response is laid out first, then NTProofStr = HMAC_MD5(ResponseKeyNT, ServerChallenge ||
+// temp) is computed over its own temp bytes and written in front of them.
+Result<Bytes> NtlmV2NtResponseWithKey(const crypto::HmacMd5Key& key,
+                                      const Challenge8& server_challenge, const NtlmV2Temp& temp) {
   // NtChallengeResponseFields.Len is 16 bits (2.2.1.3); check before adding to avoid overflow.
   constexpr size_t kMaxLen = 0xFFFF;
   constexpr size_t kFixed = 16 + kNtlmV2TempHeaderSize + kZero4.size();
@@ -267,28 +305,40 @@ Result<Bytes> NtlmV2NtResponse(const Key16& response_key_nt, const Challenge8& s
                      "NTLMv2 response would exceed 65535 bytes");
   }
 
-  const Key16 proof = NtProofStr(response_key_nt, server_challenge, temp);
+  constexpr size_t kProofSize = 16;
   const std::array<uint8_t, kNtlmV2TempHeaderSize> header = NtlmV2TempHeader(temp);
   Bytes out;
-  out.reserve(proof.size() + NtlmV2TempSize(temp.server_name));
-  out.insert(out.end(), proof.begin(), proof.end());
+  out.reserve(kProofSize + NtlmV2TempSize(temp.server_name));
+  out.resize(kProofSize);
   out.insert(out.end(), header.begin(), header.end());
   out.insert(out.end(), temp.server_name.begin(), temp.server_name.end());
   out.insert(out.end(), kZero4.begin(), kZero4.end());
+  const crypto::Md5Digest proof = key.Mac(server_challenge, ByteView(out).subspan(kProofSize));
+  std::memcpy(out.data(), proof.data(), kProofSize);
   return out;
 }
 
-Response24 LmV2Response(const Key16& response_key_lm, const Challenge8& server_challenge,
-                        const Challenge8& client_challenge) {
-  crypto::HmacMd5 mac(response_key_lm);
-  mac.Update(server_challenge);
-  mac.Update(client_challenge);
-  const crypto::Md5Digest d = mac.Final();
-
+// LmV2Response with the HMAC states of ResponseKeyLM already computed.
+Response24 LmV2ResponseWithKey(const crypto::HmacMd5Key& key, const Challenge8& server_challenge,
+                               const Challenge8& client_challenge) {
+  const crypto::Md5Digest d = key.Mac(server_challenge, client_challenge);
   Response24 out;
   std::memcpy(out.data(), d.data(), d.size());
   std::memcpy(out.data() + d.size(), client_challenge.data(), client_challenge.size());
   return out;
+}
+
+}  // namespace
+
+Result<Bytes> NtlmV2NtResponse(const Key16& response_key_nt, const Challenge8& server_challenge,
+                               const NtlmV2Temp& temp) {
+  return NtlmV2NtResponseWithKey(crypto::HmacMd5Key(response_key_nt), server_challenge, temp);
+}
+
+Response24 LmV2Response(const Key16& response_key_lm, const Challenge8& server_challenge,
+                        const Challenge8& client_challenge) {
+  return LmV2ResponseWithKey(crypto::HmacMd5Key(response_key_lm), server_challenge,
+                             client_challenge);
 }
 
 // --- session base keys -----------------------------------------------------------------------
@@ -302,6 +352,15 @@ Key16 NtlmV1SessionBaseKey(const Key16& response_key_nt) {
 
 Key16 NtlmV2SessionBaseKey(const Key16& response_key_nt, const Key16& nt_proof_str) {
   return ToKey16(crypto::HmacMd5Digest(response_key_nt, nt_proof_str));
+}
+
+NtlmV2Check CheckNtlmV2OverTemp(const Key16& response_key_nt, const Challenge8& server_challenge,
+                                ByteView temp) {
+  const crypto::HmacMd5Key key(response_key_nt);  // both HMACs below share its states
+  NtlmV2Check out;
+  out.nt_proof_str = ToKey16(key.Mac(server_challenge, temp));
+  out.session_base_key = ToKey16(key.Mac(out.nt_proof_str));
+  return out;
 }
 
 // --- KXKEY -----------------------------------------------------------------------------------
@@ -612,18 +671,27 @@ Result<ComputedResponses> ComputeResponse(const ResponseInputs& in) {
       return out;
     }
     case ResponseKind::kNtlmV2: {
+      // ResponseKeyNT's HMAC states serve NTProofStr, the session base key and (when
+      // ResponseKeyLM is the same key, as NTOWFv2 makes it) LMv2.
+      const crypto::HmacMd5Key key_nt(in.response_key_nt);
       const NtlmV2Temp temp{in.timestamp, in.client_challenge, in.server_name};
-      Result<Bytes> nt = NtlmV2NtResponse(in.response_key_nt, in.server_challenge, temp);
+      Result<Bytes> nt = NtlmV2NtResponseWithKey(key_nt, in.server_challenge, temp);
       if (!nt.ok()) {
         return nt.error();
       }
       Key16 proof;
       std::memcpy(proof.data(), nt->data(), proof.size());
-      const Key16& key_lm = in.response_key_lm.value_or(in.response_key_nt);
-      const Response24 lm = LmV2Response(key_lm, in.server_challenge, in.client_challenge);
       out.nt_response = std::move(*nt);
-      out.lm_response.assign(lm.begin(), lm.end());
-      out.session_base_key = NtlmV2SessionBaseKey(in.response_key_nt, proof);
+      if (in.lm_response_zero) {
+        out.lm_response.assign(Response24{}.size(), 0);
+      } else {
+        const Response24 lm =
+            in.response_key_lm.has_value() && *in.response_key_lm != in.response_key_nt
+                ? LmV2Response(*in.response_key_lm, in.server_challenge, in.client_challenge)
+                : LmV2ResponseWithKey(key_nt, in.server_challenge, in.client_challenge);
+        out.lm_response.assign(lm.begin(), lm.end());
+      }
+      out.session_base_key = ToKey16(key_nt.Mac(proof));
       out.nt_proof_str = proof;
       return out;
     }

@@ -163,6 +163,16 @@ inline constexpr std::array<uint8_t, 1> kAnonymousLmResponse = {0};
 // NTLMv2:  SessionBaseKey = HMAC_MD5(ResponseKeyNT, NTProofStr)
 [[nodiscard]] Key16 NtlmV2SessionBaseKey(const Key16& response_key_nt, const Key16& nt_proof_str);
 
+// A server's check of a received NTLMv2 response, 3.2.5.1.2 with 3.3.2: NTProofStr over the
+// temp as received (NtProofStrOverTemp) and the SessionBaseKey from that NTProofStr
+// (NtlmV2SessionBaseKey), with ResponseKeyNT's HMAC states computed once for both (RFC 2104 4).
+struct NtlmV2Check {
+  Key16 nt_proof_str{};
+  Key16 session_base_key{};
+};
+[[nodiscard]] NtlmV2Check CheckNtlmV2OverTemp(const Key16& response_key_nt,
+                                              const Challenge8& server_challenge, ByteView temp);
+
 // Anonymous: no key is derived from a secret; the engine uses Z(16).
 inline constexpr Key16 kAnonymousSessionBaseKey{};
 
@@ -330,6 +340,9 @@ struct ResponseInputs {
   Challenge8 client_challenge{};  // kNtlmV1Ess, kNtlmV2
   uint64_t timestamp = 0;         // kNtlmV2
   ByteView server_name;           // kNtlmV2: the AV pairs of temp
+  // kNtlmV2: LmChallengeResponse is Z(24) instead of LMv2 (3.1.5.1.2: the CHALLENGE carried an
+  // MsvAvTimestamp), so LMv2 is not computed.
+  bool lm_response_zero = false;
 };
 
 struct ComputedResponses {

@@ -309,6 +309,15 @@ TEST(NtlmV2_4_2_4, NtProofStrOverReceivedTemp) {  // server side of 3.3.2
   EXPECT_EQ(H(proof), "68cd0ab851e51c96aabc927bebef6a1c");
 }
 
+// A server's check with the key's HMAC states shared: the same NTProofStr and session base key.
+TEST(NtlmV2_4_2_4, CheckOverReceivedTemp) {  // 3.2.5.1.2 with 3.3.2, 4.2.4.1.2, 4.2.4.2.2
+  const Bytes response = Hex(kNtResponseV2Hex);
+  const NtlmV2Check check =
+      CheckNtlmV2OverTemp(ResponseKeyV2(), kServerChallenge, ByteView(response).subspan(16));
+  EXPECT_EQ(H(check.nt_proof_str), "68cd0ab851e51c96aabc927bebef6a1c");
+  EXPECT_EQ(H(check.session_base_key), "8de40ccadbc14a82f15cb0ad0de95ca3");
+}
+
 TEST(NtlmV2_4_2_4, EncryptedSessionKey) {  // 4.2.4.2.3 (KXKEY = SessionBaseKey for NTLMv2)
   const Key16 kx = KxKeyNtlmV2(Hex16("8de40ccadbc14a82f15cb0ad0de95ca3"));
   EXPECT_EQ(H(EncryptRandomSessionKey(kx, kRandomSessionKey)), "c5dad2544fc9799094ce1ce90bc9d03e");
@@ -398,6 +407,34 @@ TEST(OneWay_3_3_2, NtOwfV2UpperCasesUserNotDomain) {
   const Bytes msg = *text::Utf8ToUtf16Le("USERDomain");
   const crypto::Md5Digest d = crypto::HmacMd5Digest(NtHash(), msg);
   EXPECT_EQ(ToHex(d), H(ResponseKeyV2()));
+}
+
+// ASCII names take a shorter path than other text (and than names too long for its buffer);
+// every path gives HMAC_MD5(NT, UNICODE(ConcatenationOf(Uppercase(User), UserDom))), with the
+// domain never upper-cased, even after an empty user name.
+TEST(OneWay_3_3_2, NtOwfV2EveryPathByDefinition) {
+  struct Case {
+    std::string user;
+    std::string domain;
+    std::string hashed;  // Uppercase(User) || UserDom, as UTF-8
+  };
+  const Case cases[] = {
+      {"user", "Domain", "USERDomain"},
+      {"", "Domain", "Domain"},
+      {"user", "", "USER"},
+      {"a-z_0~{}", "dom.example", "A-Z_0~{}dom.example"},
+      {"us\xc3\xa9r", "dom", "US\xc3\x89Rdom"},  // U+00E9 upper-cased to U+00C9
+      {"admin", "d\xc3\xa9", "ADMINd\xc3\xa9"},  // a non-ASCII domain is not upper-cased
+      {std::string(100, 'u'), std::string(100, 'd'), std::string(100, 'U') + std::string(100, 'd')},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.hashed);
+    const Bytes msg = *text::Utf8ToUtf16Le(c.hashed);
+    const crypto::Md5Digest d = crypto::HmacMd5Digest(NtHash(), msg);
+    Result<Key16> k = NtOwfV2(NtHash(), c.user, c.domain);
+    ASSERT_TRUE(k.ok());
+    EXPECT_EQ(H(*k), ToHex(d));
+  }
 }
 
 TEST(OneWay_3_3_2, NtOwfV2InvalidText) {

@@ -117,7 +117,7 @@ size_t FirstPayloadOffset(size_t msg_size, std::initializer_list<const PayloadFi
 
 // Returns a reader over a payload field's bytes, checked to lie inside the message and after
 // the header. |name| is the spec's field name, e.g. "DomainNameFields".
-Status ReadPayload(const ByteReader& msg, const PayloadField& f, const std::string& name,
+Status ReadPayload(const ByteReader& msg, const PayloadField& f, const char* name,
                    size_t fields_pos, size_t header_end, const char* rule, ByteReader* out) {
   *out = ByteReader(ByteView{}, f.offset);
   if (f.len == 0) {
@@ -125,14 +125,14 @@ Status ReadPayload(const ByteReader& msg, const PayloadField& f, const std::stri
   }
   // Subtract-first check inside ReaderAt: offset <= size && len <= size - offset.
   if (!msg.ReaderAt(f.offset, f.len, out)) {
-    return MakeError(ErrorCode::kPayloadOutOfBounds, rule, name + ".BufferOffset",
+    return MakeError(ErrorCode::kPayloadOutOfBounds, rule, std::string(name) + ".BufferOffset",
                      fields_pos + 4,
                      "Len " + std::to_string(f.len) + " at BufferOffset " +
                          std::to_string(f.offset) + " runs past the end of the " +
                          std::to_string(msg.size()) + "-byte message");
   }
   if (f.offset < header_end) {
-    return MakeError(ErrorCode::kPayloadOverlapsHeader, rule, name + ".BufferOffset",
+    return MakeError(ErrorCode::kPayloadOverlapsHeader, rule, std::string(name) + ".BufferOffset",
                      fields_pos + 4,
                      "BufferOffset " + std::to_string(f.offset) + " points into the " +
                          std::to_string(header_end) + "-byte header");
@@ -162,7 +162,7 @@ Status CheckPayloads(const ByteReader& msg, std::initializer_list<FieldRef> fiel
 }
 
 // Decodes a string payload: UTF-16LE when |unicode|, else OEM.
-Result<std::string> DecodeString(const ByteReader& payload, bool unicode, const std::string& name,
+Result<std::string> DecodeString(const ByteReader& payload, bool unicode, const char* name,
                                  const char* rule) {
   if (!unicode) {
     return text::OemToUtf8(payload.whole());
@@ -176,7 +176,7 @@ Result<std::string> DecodeString(const ByteReader& payload, bool unicode, const 
   return std::move(s).value();
 }
 
-Result<Bytes> EncodeString(std::string_view utf8, bool unicode, const std::string& name) {
+Result<Bytes> EncodeString(std::string_view utf8, bool unicode, const char* name) {
   auto b = unicode ? text::Utf8ToUtf16Le(utf8) : text::Utf8ToOem(utf8);
   if (!b.ok()) {
     return b.error().Nested(name, 0);
@@ -226,9 +226,9 @@ class PayloadWriter {
   explicit PayloadWriter(ByteWriter* w) : w_(w) {}
 
   Status Add(size_t fields_pos, ByteView data, const PayloadField& decoded,
-             const std::string& name) {
+             const char* name) {
     if (data.size() > 0xFFFF) {
-      return MakeError(ErrorCode::kTooLarge, kRuleMessage, name + ".Len", fields_pos,
+      return MakeError(ErrorCode::kTooLarge, kRuleMessage, std::string(name) + ".Len", fields_pos,
                        "a payload is limited to 65535 bytes, this one has " +
                            std::to_string(data.size()));
     }
@@ -400,6 +400,7 @@ Result<Bytes> EncodeNegotiate(const NegotiateMessage& m) {
     return workstation.error();
   }
   ByteWriter w;
+  w.ReserveCapacity(kNegotiateHeaderSize + kVersionSize + domain->size() + workstation->size());
   w.WriteBytes(kNtlmSignature);
   w.WriteU32Le(static_cast<uint32_t>(MessageType::kNegotiate));
   w.WriteU32Le(m.flags);
@@ -532,6 +533,7 @@ Result<Bytes> EncodeChallenge(const ChallengeMessage& m) {
   }
 
   ByteWriter w;
+  w.ReserveCapacity(kChallengeHeaderSize + kVersionSize + name->size() + target_info.size());
   w.WriteBytes(kNtlmSignature);
   w.WriteU32Le(static_cast<uint32_t>(MessageType::kChallenge));
   w.WriteZeros(8);  // TargetNameFields
@@ -705,6 +707,9 @@ Result<Bytes> EncodeAuthenticate(const AuthenticateMessage& m) {
   }
 
   ByteWriter w;
+  w.ReserveCapacity(kAuthenticateHeaderSize + kVersionSize + kMicSize + domain->size() +
+                    user->size() + workstation->size() + m.lm_response.size() +
+                    m.nt_response.size() + m.encrypted_random_session_key.size());
   w.WriteBytes(kNtlmSignature);
   w.WriteU32Le(static_cast<uint32_t>(MessageType::kAuthenticate));
   w.WriteZeros(48);  // six payload fields

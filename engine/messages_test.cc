@@ -356,6 +356,41 @@ struct AvCase {
   size_t lenient_pairs;  // pairs kept when lenient succeeds
 };
 
+// Unknown ids allowed but duplicates not: the duplicate check covers ids outside the spec's
+// range as well as inside it.
+TEST(AvPairs_2_2_2_1, DuplicateUnknownIdsAreFound) {
+  DecodePolicy policy = DecodePolicy::Strict();
+  policy.allow_unknown_av_ids = true;
+  struct Case {
+    const char* name;
+    const char* target_info_hex;
+    bool ok;
+    std::string field;
+    size_t offset;
+  };
+  const Case cases[] = {
+      {"two unknown ids", "3412 0000 3512 0000 0100 0200 4100 0000 0000", true, "", 0},
+      {"an unknown id twice", "3412 0000 0100 0200 4100 3412 0000 0000 0000", false,
+       "TargetInfo[2](MsvAvUnknown(0x1234)).AvId", kTi + 10},
+      {"id 0xffff twice", "ffff 0000 ffff 0000 0000 0000", false,
+       "TargetInfo[1](MsvAvUnknown(0xffff)).AvId", kTi + 4},
+      {"a known id twice", "0b00 0000 0200 0000 0200 0000 0000 0000", false,
+       "TargetInfo[2](MsvAvNbDomainName).AvId", kTi + 8},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto r = DecodeChallenge(ChallengeWithRawTargetInfo(Hex(c.target_info_hex)), policy);
+    ASSERT_EQ(r.ok(), c.ok) << (r.ok() ? "" : r.error().ToString());
+    if (!c.ok) {
+      EXPECT_EQ(r.error().code, ErrorCode::kAvPairDuplicate);
+      EXPECT_EQ(r.error().field, c.field);
+      EXPECT_EQ(r.error().offset, c.offset);
+    } else {
+      EXPECT_EQ(r->target_info->pairs.size(), 3u);
+    }
+  }
+}
+
 TEST(AvPairs_2_2_2_1, StrictAndLenientPolicies) {
   const AvCase cases[] = {
       {"well formed", "0100 0400 41004200 0000 0000", true, {}, "", 0, true, {}, 1},

@@ -223,6 +223,7 @@ Result<Bytes> ServerContext::Challenge(ByteView negotiate) {
   // Target info (2.2.2.1), in the order Windows sends it.
   const uint64_t now = env_->NowFileTime();
   TargetInfo ti;
+  ti.pairs.reserve(6);  // the five names and the timestamp
   struct Name {
     AvId id;
     const std::string* value;
@@ -251,7 +252,7 @@ Result<Bytes> ServerContext::Challenge(ByteView negotiate) {
   msg.flags = flags;
   msg.target_name = id.target_is_domain ? id.nb_domain : id.nb_computer;
   msg.server_challenge = nonce;
-  msg.target_info = ti;
+  msg.target_info = std::move(ti);
   msg.version = id.version;
   if (config_.insecure_rewrite_challenge) {
     config_.insecure_rewrite_challenge(&msg);
@@ -264,7 +265,7 @@ Result<Bytes> ServerContext::Challenge(ByteView negotiate) {
   negotiate_.assign(negotiate.begin(), negotiate.end());
   challenge_ = *encoded;
   server_challenge_ = nonce;
-  issued_target_info_ = msg.target_info.value_or(TargetInfo{});
+  issued_target_info_ = std::move(msg.target_info).value_or(TargetInfo{});
   issued_at_ = now;
   flags_ = msg.flags;
   consumed_ = false;
@@ -415,7 +416,11 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
         }
         Key16 key = *key_result;
         Wipe wipe_key(&key);
-        Key16 proof = NtProofStrOverTemp(key, server_challenge, nt.subspan(kNtProofStrSize));
+        // NTProofStr and the session base key that follows from it, the key's HMAC states
+        // computed once for both.
+        NtlmV2Check check = CheckNtlmV2OverTemp(key, server_challenge, nt.subspan(kNtProofStrSize));
+        Wipe wipe_check(&check.session_base_key);
+        const Key16& proof = check.nt_proof_str;
         good = ConstantTimeEqual(proof, nt.first(kNtProofStrSize));
         if (!good && policy.insecure_accept_lmv2_fallback && lm.size() == kNtlmV1ResponseSize) {
           // LMv2 = HMAC_MD5(LMOWFv2, ServerChallenge || CChallenge) || CChallenge (3.3.2), with
@@ -430,7 +435,7 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
         // We do not: LMv2 does not cover the NTLMv2 blob, so MsvAvFlags (the MIC), channel
         // bindings, the SPN and the timestamp could then be rewritten by a relay. See
         // docs/deviations.md.
-        session_base_key = NtlmV2SessionBaseKey(key, proof);
+        session_base_key = check.session_base_key;
         break;
       }
       case ResponseKind::kNtlmV1: {

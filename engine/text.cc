@@ -200,16 +200,61 @@ void AppendU16Le(uint16_t unit, Bytes* out) {
   out->push_back(static_cast<uint8_t>(unit >> 8));
 }
 
+// Eight bytes as a little-endian 64-bit word (one load on x86-64).
+uint64_t LoadU64Le(const uint8_t* p) {
+  return static_cast<uint64_t>(LoadU32Le(p)) | (static_cast<uint64_t>(LoadU32Le(p + 4)) << 32);
+}
+
+// The length of the leading run of ASCII bytes (below 0x80) of |bytes|: each is a whole UTF-8
+// sequence by itself (RFC 3629 4, UTF8-1), so the run needs no further check.
+size_t AsciiPrefix(ByteView bytes) {
+  size_t n = 0;
+  // Eight bytes at a time while no top bit is set, then byte by byte.
+  while (n + 8 <= bytes.size() && (LoadU64Le(bytes.data() + n) & 0x8080808080808080u) == 0) {
+    n += 8;
+  }
+  while (n < bytes.size() && bytes[n] < 0x80) {
+    ++n;
+  }
+  return n;
+}
+
+// The number of leading UTF-16LE code units of |utf16le| that are ASCII (U+0000..U+007F): no
+// surrogate among them (RFC 2781 2.2), one UTF-8 byte each.
+size_t AsciiUnitPrefix(ByteView utf16le) {
+  size_t n = 0;
+  // Four units at a time while each is below 0x80 (low byte's top bit and high byte clear).
+  while (2 * n + 8 <= utf16le.size() &&
+         (LoadU64Le(utf16le.data() + 2 * n) & 0xFF80FF80FF80FF80u) == 0) {
+    n += 4;
+  }
+  while (2 * n + 1 < utf16le.size() && utf16le[2 * n] < 0x80 && utf16le[2 * n + 1] == 0) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 Result<Bytes> Utf8ToUtf16Le(std::string_view utf8) {
+  const ByteView bytes = AsBytes(utf8);
+  // The ASCII start of the input is copied unit by unit; the rest (if any) is decoded with every
+  // check of RFC 3629, its error offsets still counted from the start of |utf8|.
+  const size_t ascii = AsciiPrefix(bytes);
   Bytes out;
   out.reserve(utf8.size() * 2);
+  out.resize(ascii * 2);
+  for (size_t i = 0; i < ascii; ++i) {
+    out[2 * i] = bytes[i];
+  }
+  if (ascii == bytes.size()) {
+    return out;
+  }
 
-  ByteReader reader(AsBytes(utf8));
+  ByteReader reader(bytes.subspan(ascii), ascii);
+  Error error;
   while (!reader.empty()) {
     char32_t cp = 0;
-    Error error;
     if (!ReadUtf8(&reader, &cp, &error)) {
       return error;
     }
@@ -226,17 +271,28 @@ Result<Bytes> Utf8ToUtf16Le(std::string_view utf8) {
   return out;
 }
 
-Result<std::string> Utf16LeToUtf8(ByteView utf16le) {
+namespace {
+
+// RFC 2781 section 2.2: decodes |utf16le| and appends its UTF-8 form to |out|, or only checks it
+// when |out| is null. The first error found is returned, its offset counted from the start of
+// |utf16le|.
+Status DecodeUtf16Le(ByteView utf16le, std::string* out) {
   if (utf16le.size() % 2 != 0) {
     return MakeError(ErrorCode::kOddLengthUtf16, kRuleUtf16, "", utf16le.size() - 1,
                      "odd byte count " + std::to_string(utf16le.size()) +
                          ": UTF-16LE needs two bytes per code unit");
   }
+  // An ASCII start needs no surrogate check: each unit is one UTF-8 byte.
+  const size_t ascii = AsciiUnitPrefix(utf16le);
+  if (out != nullptr) {
+    out->reserve(utf16le.size());
+    out->resize(ascii);
+    for (size_t i = 0; i < ascii; ++i) {
+      (*out)[i] = static_cast<char>(utf16le[2 * i]);
+    }
+  }
 
-  std::string out;
-  out.reserve(utf16le.size());
-
-  ByteReader reader(utf16le);
+  ByteReader reader(utf16le.subspan(2 * ascii), 2 * ascii);
   while (!reader.empty()) {
     const size_t start = reader.offset();
     uint16_t unit = 0;
@@ -245,9 +301,10 @@ Result<std::string> Utf16LeToUtf8(ByteView utf16le) {
       return MakeError(ErrorCode::kOddLengthUtf16, kRuleUtf16, "", start, "half a code unit");
     }
 
-    // RFC 2781 section 2.2: decoding.
     if (unit < kHighSurrogateFirst || unit > kSurrogateLast) {
-      AppendUtf8(unit, &out);
+      if (out != nullptr) {
+        AppendUtf8(unit, out);
+      }
       continue;
     }
     if (unit >= kLowSurrogateFirst) {
@@ -264,12 +321,26 @@ Result<std::string> Utf16LeToUtf8(ByteView utf16le) {
                        "lone high surrogate " + CodePointName(unit) + " followed by " +
                            CodePointName(low) + " instead of a low surrogate");
     }
-    AppendUtf8(0x10000 + ((static_cast<char32_t>(unit) - kHighSurrogateFirst) << 10) +
-                   (static_cast<char32_t>(low) - kLowSurrogateFirst),
-               &out);
+    if (out != nullptr) {
+      AppendUtf8(0x10000 + ((static_cast<char32_t>(unit) - kHighSurrogateFirst) << 10) +
+                     (static_cast<char32_t>(low) - kLowSurrogateFirst),
+                 out);
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<std::string> Utf16LeToUtf8(ByteView utf16le) {
+  std::string out;
+  if (Status s = DecodeUtf16Le(utf16le, &out); !s.ok()) {
+    return s.error();
   }
   return out;
 }
+
+Status ValidateUtf16Le(ByteView utf16le) { return DecodeUtf16Le(utf16le, nullptr); }
 
 std::string OemToUtf8(ByteView oem) {
   std::string out;
@@ -334,10 +405,22 @@ char32_t UpcaseCodePoint(char32_t cp) {
 }
 
 Result<std::string> ToUpperUtf8(std::string_view utf8) {
+  // The ASCII start is upper-cased byte by byte (UpcaseCodePoint's ASCII rule); the rest, if
+  // any, is decoded with every check, its error offsets counted from the start of |utf8|.
+  const ByteView bytes = AsBytes(utf8);
+  const size_t ascii = AsciiPrefix(bytes);
   std::string out;
   out.reserve(utf8.size());
+  out.resize(ascii);
+  for (size_t i = 0; i < ascii; ++i) {
+    const char c = utf8[i];
+    out[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - ('a' - 'A')) : c;
+  }
+  if (ascii == bytes.size()) {
+    return out;
+  }
 
-  ByteReader reader(AsBytes(utf8));
+  ByteReader reader(bytes.subspan(ascii), ascii);
   while (!reader.empty()) {
     char32_t cp = 0;
     Error error;

@@ -25,6 +25,9 @@ Result<Bytes> Utf8ToUtf16Le(std::string_view utf8);
 // UTF-16LE bytes -> UTF-8. Odd length: kOddLengthUtf16; lone surrogate: kInvalidUtf16.
 Result<std::string> Utf16LeToUtf8(ByteView utf16le);
 
+// Checks |utf16le| as Utf16LeToUtf8 does, with the same errors, without building the string.
+Status ValidateUtf16Le(ByteView utf16le);
+
 // OEM (ISO-8859-1) bytes -> UTF-8. Never fails.
 std::string OemToUtf8(ByteView oem);
 

@@ -239,6 +239,37 @@ TEST(TextUtf8Test, RejectsIllFormedRfc3629Section4) {
   }
 }
 
+// The ASCII start of an input is taken eight bytes at a time, then byte by byte; what follows
+// is decoded with every check, its error offsets counted from the start of the input.
+TEST(TextUtf8Test, FaultAfterAsciiRunKeepsItsOffset) {
+  for (size_t ascii = 0; ascii <= 19; ++ascii) {
+    SCOPED_TRACE(ascii);
+    const std::string run(ascii, 'x');
+    Result<Bytes> bad = Utf8ToUtf16Le(run + "\xc0\x80");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidUtf8);
+    EXPECT_EQ(bad.error().offset, ascii);
+    EXPECT_EQ(bad.error().reason, "byte 0xC0 can only begin an overlong encoding");
+
+    Result<Bytes> good = Utf8ToUtf16Le(run +
+                                       "\xc3\xa9"
+                                       "abcdefghij");
+    ASSERT_TRUE(good.ok());
+    Bytes want;
+    for (size_t i = 0; i < ascii; ++i) {
+      want.push_back('x');
+      want.push_back(0);
+    }
+    want.push_back(0xE9);
+    want.push_back(0x00);
+    for (char ch = 'a'; ch <= 'j'; ++ch) {
+      want.push_back(static_cast<uint8_t>(ch));
+      want.push_back(0);
+    }
+    EXPECT_EQ(*good, want);
+  }
+}
+
 TEST(TextUtf8Test, AcceptsEmptyAndNul) {
   EXPECT_TRUE(ValidateUtf8("").ok());
   EXPECT_TRUE(ValidateUtf8("\0"sv).ok());
@@ -398,6 +429,61 @@ TEST(TextUtf16Test, EverySingleCodeUnit) {
       EXPECT_EQ(*r, EncodeUtf8(unit)) << unit;
     }
   }
+}
+
+// The ASCII start of an input is taken four units at a time, then unit by unit; a fault after it
+// keeps its offset from the start of the input, and ValidateUtf16Le reports exactly what
+// Utf16LeToUtf8 does.
+TEST(TextUtf16Test, FaultAfterAsciiRunKeepsItsOffset) {
+  for (size_t ascii = 0; ascii <= 19; ++ascii) {
+    SCOPED_TRACE(ascii);
+    Bytes b;
+    for (size_t i = 0; i < ascii; ++i) {
+      b.push_back(static_cast<uint8_t>('a' + i % 26));
+      b.push_back(0);
+    }
+    Bytes good = b;
+    good.push_back(0xE9);  // U+00E9, not ASCII: the rest goes the general way
+    good.push_back(0x00);
+    good.push_back('z');
+    good.push_back(0x00);
+    Result<std::string> ok = Utf16LeToUtf8(good);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->size(), ascii + 3);
+    EXPECT_EQ(ok->substr(ascii), "\xc3\xa9z");
+    EXPECT_TRUE(ValidateUtf16Le(good).ok());
+
+    b.push_back(0x00);  // a lone low surrogate U+DC00
+    b.push_back(0xDC);
+    Result<std::string> r = Utf16LeToUtf8(b);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidUtf16);
+    EXPECT_EQ(r.error().offset, 2 * ascii);
+    EXPECT_EQ(r.error().reason, "lone low surrogate U+DC00");
+    Status v = ValidateUtf16Le(b);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, r.error().code);
+    EXPECT_EQ(v.error().rule, r.error().rule);
+    EXPECT_EQ(v.error().offset, r.error().offset);
+    EXPECT_EQ(v.error().reason, r.error().reason);
+  }
+}
+
+// Units that look almost ASCII: U+0080 (the low byte's top bit) and U+0141 (a high byte) inside
+// what would be a run of four.
+TEST(TextUtf16Test, NearlyAsciiUnitsInARun) {
+  const Bytes b = Hex("61006200800063006400650066004101670068006900");
+  Result<std::string> r = Utf16LeToUtf8(b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r,
+            "ab\xc2\x80"
+            "cdef\xc5\x81"
+            "ghi");
+  EXPECT_TRUE(ValidateUtf16Le(b).ok());
+  const Status odd = ValidateUtf16Le(Hex("6100620063"));
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().code, ErrorCode::kOddLengthUtf16);
+  EXPECT_EQ(odd.error().offset, 4u);
 }
 
 TEST(TextUtf16Test, Empty) {

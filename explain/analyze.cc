@@ -216,7 +216,22 @@ void Analysis::Structure() {
          "AUTHENTICATE on connection " + h_.authenticate->connection + " (" +
              h_.authenticate->where + ")"});
   }
-  if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate) {
+  if (h_.unreadable_challenge) {
+    Add(true, "malformed_message", "MS-NLMP 2.2.1.2",
+        "the server answered the NEGOTIATE with a token that is not a readable CHALLENGE, so "
+        "the client cannot compute an AUTHENTICATE",
+        {h_.unreadable_challenge->where + ": " + h_.unreadable_challenge->what});
+  }
+  if (h_.unreadable_request) {
+    Add(true, "malformed_message", h_.challenge ? "MS-NLMP 2.2.1.3" : "MS-NLMP 2.2.1",
+        h_.challenge ? "the client answered the CHALLENGE with a token that is not a readable "
+                       "AUTHENTICATE, so the server must refuse it"
+                     : "the client sent a token that is not a readable NTLM message, so the "
+                       "server must refuse it",
+        {h_.unreadable_request->where + ": " + h_.unreadable_request->what});
+  }
+  if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate &&
+      !h_.unreadable_challenge && !h_.unreadable_request) {
     Add(true, "no_challenge", "MS-NLMP 3.2.5.1.1",
         h_.http ? "the server sent no CHALLENGE for the NEGOTIATE"
                 : "no CHALLENGE among the messages given: the handshake stops at the NEGOTIATE "
@@ -231,7 +246,7 @@ void Analysis::Structure() {
         "the echoed target info cannot be checked (give all three messages)",
         {h_.authenticate->where});
   }
-  if (h_.challenge && !h_.authenticate) {
+  if (h_.challenge && !h_.authenticate && !h_.unreadable_request) {
     Add(true, "no_authenticate", "MS-NLMP 3.1.5.1.2",
         "the client sent no AUTHENTICATE after the CHALLENGE: the handshake was abandoned",
         {h_.challenge->where + ": the last message of this handshake"});

@@ -85,16 +85,18 @@ bool ReadHeaders(const Json& msg, const std::string& where, HttpMessage* out,
   return true;
 }
 
+// The body's length: "bodySize" when it gives one (postData.text may be base64, with an
+// "encoding" field, when the body is not UTF-8), else the length of postData.text.
 size_t BodySize(const Json& msg) {
+  auto size = msg.find("bodySize");
+  if (size != msg.end() && size->is_number_integer() && size->get<int64_t>() > 0) {
+    return static_cast<size_t>(size->get<int64_t>());
+  }
   auto post = msg.find("postData");
   if (post != msg.end()) {
     if (const std::string* text = StringAt(*post, "text")) {
       return text->size();
     }
-  }
-  auto size = msg.find("bodySize");
-  if (size != msg.end() && size->is_number_integer() && size->get<int64_t>() > 0) {
-    return static_cast<size_t>(size->get<int64_t>());
   }
   return 0;
 }

@@ -67,10 +67,29 @@ ntlm::Result<std::vector<Found>> ParseAuthValue(std::string_view value) {
   return out;
 }
 
-// The first token (not offer) among the headers named by |is_auth|, with notes for bad ones.
+// The first NTLM or Negotiate token of the headers named by |is_auth|, unwrapped; or, when
+// none can be read, why the first one could not (header, offset in its value, the error).
+struct AuthToken {
+  std::optional<Leg> leg;
+  ntlm::MessageType type{};
+  bool offer = false;  // a bare scheme was seen
+  std::optional<std::string> unreadable;
+};
+
+// Whether a header value's first auth-scheme is NTLM or Negotiate: only then is a value that
+// cannot be read a token of this handshake (a bad Basic or Bearer header is not).
+bool NamesNtlmScheme(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  const std::string_view scheme = value.substr(0, value.find_first_of(" \t,"));
+  return EqualsIgnoreCase(scheme, "NTLM") || EqualsIgnoreCase(scheme, "Negotiate");
+}
+
 template <typename Pred>
-std::optional<Found> FirstToken(const HttpMessage& m, Pred is_auth, const std::string& where,
-                                bool* saw_offer, std::vector<std::string>* notes) {
+AuthToken ReadAuthToken(const HttpMessage& m, Pred is_auth, const std::string& where,
+                        const std::string& connection, std::vector<std::string>* notes) {
+  AuthToken out;
   for (const HttpHeader& h : m.headers) {
     if (!is_auth(h.name)) {
       continue;
@@ -78,17 +97,47 @@ std::optional<Found> FirstToken(const HttpMessage& m, Pred is_auth, const std::s
     auto found = ParseAuthValue(h.value);
     if (!found.ok()) {
       notes->push_back(where + ": " + h.name + " skipped: " + found.error().ToString());
+      if (!out.unreadable && NamesNtlmScheme(h.value)) {
+        out.unreadable = h.name + ": " + found.error().ToString();
+      }
       continue;
     }
     for (Found& f : *found) {
       if (f.offer) {
-        *saw_offer = true;
+        out.offer = true;
         continue;
       }
-      return std::move(f);
+      Leg leg;
+      std::string why;
+      if (!UnwrapToken(f.bytes, &leg.ntlm, &leg.spnego, &out.type, &why)) {
+        const std::string what = h.name + " at offset " + std::to_string(f.offset) + ": the " +
+                                 f.scheme + " token is " + why;
+        notes->push_back(where + ": " + what + "; skipped");
+        if (!out.unreadable) {
+          out.unreadable = what;
+        }
+        continue;
+      }
+      leg.scheme = f.scheme;
+      leg.where = where;
+      leg.connection = connection;
+      out.leg = std::move(leg);
+      return out;
     }
   }
-  return std::nullopt;
+  return out;
+}
+
+const char* TypeName(ntlm::MessageType t) {
+  switch (t) {
+    case ntlm::MessageType::kNegotiate:
+      return "NEGOTIATE_MESSAGE";
+    case ntlm::MessageType::kChallenge:
+      return "CHALLENGE_MESSAGE";
+    case ntlm::MessageType::kAuthenticate:
+      return "AUTHENTICATE_MESSAGE";
+  }
+  return "message";
 }
 
 bool HasToken(std::string_view list, std::string_view token) {
@@ -140,6 +189,12 @@ std::string Handshake::Label() const {
                      : authenticate ? &*authenticate
                                     : nullptr;
   if (first == nullptr) {
+    if (unreadable_request) {
+      return (unreadable_request->connection.empty()
+                  ? ""
+                  : "connection " + unreadable_request->connection + ", ") +
+             unreadable_request->where;
+    }
     return "(empty)";
   }
   if (!first->connection.empty()) {
@@ -194,27 +249,65 @@ std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
   std::map<std::string, Earlier> refused;  // per connection: a request that drew a 401/407
 
   for (const Exchange& e : transcript.exchanges) {
-    bool offer = false;
-    std::optional<Found> token =
-        FirstToken(e.request, IsRequestAuthHeader, e.where + " request", &offer, notes);
+    AuthToken request =
+        ReadAuthToken(e.request, IsRequestAuthHeader, e.where + " request", e.connection, notes);
     const bool refused_status =
         e.response.has_value() && (e.response->status == 401 || e.response->status == 407);
-    if (!token.has_value()) {
+    // The handshake this request would continue: open on its connection, or the last one open.
+    auto open_handshake = [&]() -> std::optional<size_t> {
+      auto open = open_by_connection.find(e.connection);
+      if (open != open_by_connection.end()) {
+        return open->second;
+      }
+      if (last_open.has_value() && !out[*last_open].authenticate.has_value()) {
+        return last_open;
+      }
+      return std::nullopt;
+    };
+    // The last leg of a handshake (the AUTHENTICATE, or an unreadable token in its place)
+    // closes the handshake open on this connection, or starts one of its own.
+    auto final_leg = [&]() -> Handshake& {
+      std::optional<size_t> idx = open_handshake();
+      if (!idx.has_value()) {
+        Handshake h;
+        h.http = true;
+        h.tls = e.tls;
+        out.push_back(std::move(h));
+        idx = out.size() - 1;
+      }
+      for (auto it = open_by_connection.begin(); it != open_by_connection.end();) {
+        it = it->second == *idx ? open_by_connection.erase(it) : std::next(it);
+      }
+      if (last_open == idx) {
+        last_open.reset();
+      }
+      Handshake& h = out[*idx];
+      h.final_method = e.request.method;
+      h.final_body = e.request.body_length;
+      if (e.response.has_value()) {
+        h.final_status = e.response->status;
+        h.final_where = e.where + " response";
+        if (auto reject = e.response->Find("X-NTLM-Reject")) {
+          h.reject_header = std::string(reject->substr(0, 64));
+        }
+      }
+      return h;
+    };
+    if (!request.leg.has_value() && request.unreadable.has_value()) {
+      // A token that cannot be read still went on the wire: after a CHALLENGE it stands where
+      // the AUTHENTICATE belongs; otherwise it is a handshake of its own that cannot start.
+      final_leg().unreadable_request =
+          Unreadable{e.where + " request", *request.unreadable, e.connection};
+      continue;
+    }
+    if (!request.leg.has_value()) {
       if (refused_status) {
         refused[e.connection] = Earlier{e.request.body_length, e.where + " request"};
       }
       continue;
     }
-    Leg leg;
-    leg.scheme = token->scheme;
-    leg.where = e.where + " request";
-    leg.connection = e.connection;
-    ntlm::MessageType type{};
-    std::string why;
-    if (!UnwrapToken(token->bytes, &leg.ntlm, &leg.spnego, &type, &why)) {
-      notes->push_back(e.where + " request: " + token->scheme + " token skipped: " + why);
-      continue;
-    }
+    Leg leg = std::move(*request.leg);
+    const ntlm::MessageType type = request.type;
 
     if (type == ntlm::MessageType::kNegotiate) {
       Handshake h;
@@ -232,24 +325,22 @@ std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
         h.body_before_where = e.where + " request";
       }
       if (e.response.has_value()) {
-        bool response_offer = false;
-        std::optional<Found> reply = FirstToken(*e.response, IsResponseAuthHeader,
-                                                e.where + " response", &response_offer, notes);
-        Leg c;
-        ntlm::MessageType ctype{};
-        if (reply.has_value() && UnwrapToken(reply->bytes, &c.ntlm, &c.spnego, &ctype, &why) &&
-            ctype == ntlm::MessageType::kChallenge) {
-          c.scheme = reply->scheme;
-          c.where = e.where + " response";
-          c.connection = e.connection;
-          h.challenge = std::move(c);
+        const std::string where = e.where + " response";
+        AuthToken reply =
+            ReadAuthToken(*e.response, IsResponseAuthHeader, where, e.connection, notes);
+        if (reply.leg.has_value() && reply.type == ntlm::MessageType::kChallenge) {
+          h.challenge = std::move(*reply.leg);
           auto conn = e.response->Find("Connection");
           h.challenge_connection_close = conn.has_value() && HasToken(*conn, "close");
-        } else if (reply.has_value()) {
-          notes->push_back(e.where + " response: token skipped: " +
-                           (why.empty() ? std::string("not a CHALLENGE") : why));
-        } else if (response_offer && (e.response->status == 401 || e.response->status == 407)) {
-          h.bare_offer_where = e.where + " response";
+        } else if (reply.leg.has_value()) {
+          const std::string what =
+              std::string("a ") + TypeName(reply.type) + " where the CHALLENGE_MESSAGE belongs";
+          notes->push_back(where + ": " + what + "; skipped");
+          h.unreadable_challenge = Unreadable{where, what, e.connection};
+        } else if (reply.unreadable.has_value()) {
+          h.unreadable_challenge = Unreadable{where, *reply.unreadable, e.connection};
+        } else if (reply.offer && (e.response->status == 401 || e.response->status == 407)) {
+          h.bare_offer_where = where;
         }
       }
       out.push_back(std::move(h));
@@ -261,37 +352,7 @@ std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
     }
 
     if (type == ntlm::MessageType::kAuthenticate) {
-      std::optional<size_t> idx;
-      auto open = open_by_connection.find(e.connection);
-      if (open != open_by_connection.end()) {
-        idx = open->second;
-      } else if (last_open.has_value() && !out[*last_open].authenticate.has_value()) {
-        idx = last_open;
-      }
-      if (!idx.has_value()) {
-        Handshake h;
-        h.http = true;
-        h.tls = e.tls;
-        out.push_back(std::move(h));
-        idx = out.size() - 1;
-      }
-      Handshake& h = out[*idx];
-      h.authenticate = std::move(leg);
-      h.final_method = e.request.method;
-      h.final_body = e.request.body_length;
-      if (e.response.has_value()) {
-        h.final_status = e.response->status;
-        h.final_where = e.where + " response";
-        if (auto reject = e.response->Find("X-NTLM-Reject")) {
-          h.reject_header = std::string(reject->substr(0, 64));
-        }
-      }
-      for (auto it = open_by_connection.begin(); it != open_by_connection.end();) {
-        it = it->second == *idx ? open_by_connection.erase(it) : std::next(it);
-      }
-      if (last_open == idx) {
-        last_open.reset();
-      }
+      final_leg().authenticate = std::move(leg);
       continue;
     }
     notes->push_back(e.where + " request: a CHALLENGE in a request; skipped");

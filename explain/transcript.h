@@ -70,6 +70,13 @@ struct Leg {
   std::string connection;  // empty when not known
 };
 
+// A token that stood where a leg belongs but could not be read.
+struct Unreadable {
+  std::string where;       // "entry 2 response"
+  std::string what;        // "WWW-Authenticate at offset 5: <the engine's error>"
+  std::string connection;  // empty when not known
+};
+
 struct Handshake {
   bool http = false;  // from HAR or pcap: the HTTP facts below are known
   bool tls = false;
@@ -79,6 +86,12 @@ struct Handshake {
 
   // A 401/407 with only a bare "NTLM"/"Negotiate" offer answered the NEGOTIATE.
   std::optional<std::string> bare_offer_where;
+  // The answer to the NEGOTIATE carried a token that is not a readable CHALLENGE (bad base64,
+  // not NTLM, another message type).
+  std::optional<Unreadable> unreadable_challenge;
+  // A request carried a token that cannot be read: after the CHALLENGE, where the AUTHENTICATE
+  // belongs; or with no handshake open, alone in a handshake of its own.
+  std::optional<Unreadable> unreadable_request;
   // The response carrying the CHALLENGE said "Connection: close".
   bool challenge_connection_close = false;
 

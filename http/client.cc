@@ -304,6 +304,10 @@ class ConnectionImpl final : public Connection {
     open_ = false;
   }
 
+  void SetIoTimeout(std::chrono::milliseconds timeout) override {
+    options_.io_timeout = timeout;
+  }
+
   const ntlm::Bytes& PeerCertificateDer() const override { return peer_cert_; }
   uint64_t id() const override { return id_; }
   std::string LocalEndpoint() const override { return local_; }

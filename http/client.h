@@ -104,6 +104,9 @@ class Connection {
 
   virtual bool IsOpen() const = 0;
   virtual void Close() = 0;
+  // Bounds each later write and read as ConnectOptions::io_timeout did: for a caller with an
+  // overall deadline (`ntlmh probe --max-time`, issue #6).
+  virtual void SetIoTimeout(std::chrono::milliseconds timeout) = 0;
 
   // The server's leaf certificate (DER); empty over plain HTTP. For tls-server-end-point.
   virtual const ntlm::Bytes& PeerCertificateDer() const = 0;

@@ -81,37 +81,6 @@ std::string RefusalReason(const Response& r) {
   return reason;
 }
 
-// Client state for either scheme.
-class Handshake {
- public:
-  Handshake(AuthScheme scheme, ntlm::ClientConfig config)
-      : scheme_(scheme) {
-    if (scheme == AuthScheme::kNegotiate) {
-      spnego_.emplace(std::move(config));
-    } else {
-      ntlm_.emplace(std::move(config));
-    }
-  }
-  ntlm::Result<ntlm::Bytes> First() {
-    return scheme_ == AuthScheme::kNegotiate ? spnego_->Initial() : ntlm_->Negotiate();
-  }
-  ntlm::Result<ntlm::Bytes> Respond(ntlm::ByteView challenge) {
-    return scheme_ == AuthScheme::kNegotiate ? spnego_->Respond(challenge)
-                                             : ntlm_->Authenticate(challenge);
-  }
-  ntlm::Status Finish(ntlm::ByteView token) {
-    if (scheme_ == AuthScheme::kNegotiate) {
-      return spnego_->Finish(token);
-    }
-    return {};
-  }
-
- private:
-  AuthScheme scheme_;
-  std::optional<ntlm::ClientContext> ntlm_;
-  std::optional<ntlm::SpnegoNtlmClient> spnego_;
-};
-
 class Loop {
  public:
   Loop(const Url& url, const Request& request, const ConnectOptions& connect,
@@ -176,7 +145,7 @@ class Loop {
       config.channel_binding = ntlm::ChannelBindingMode::kHash;
       config.channel_bindings_hash = *hash;
     }
-    Handshake handshake(scheme, std::move(config));
+    ClientHandshake handshake(scheme, std::move(config));
 
     // Leg 2: NEGOTIATE. The body waits for the AUTHENTICATE (as curl does): a server reads and
     // drops it on a 401 anyway.
@@ -318,7 +287,13 @@ class Loop {
     leg.request = request;
     leg.sent_scheme = scheme;
     leg.sent_token = token;
+    leg.local_endpoint = result_.connection->LocalEndpoint();
+    leg.remote_endpoint = result_.connection->RemoteEndpoint();
+    leg.started = std::chrono::system_clock::now();
+    const auto start = std::chrono::steady_clock::now();
     auto response = result_.connection->RoundTrip(request);
+    leg.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
     result_.legs.push_back(std::move(leg));
     if (!response.ok()) {
       result_.error = response.error();
@@ -366,6 +341,31 @@ class Loop {
 
 const char* AuthSchemeName(AuthScheme scheme) {
   return scheme == AuthScheme::kNegotiate ? "Negotiate" : "NTLM";
+}
+
+ClientHandshake::ClientHandshake(AuthScheme scheme, ntlm::ClientConfig config)
+    : scheme_(scheme) {
+  if (scheme == AuthScheme::kNegotiate) {
+    spnego_.emplace(std::move(config));
+  } else {
+    ntlm_.emplace(std::move(config));
+  }
+}
+
+ntlm::Result<ntlm::Bytes> ClientHandshake::First() {
+  return scheme_ == AuthScheme::kNegotiate ? spnego_->Initial() : ntlm_->Negotiate();
+}
+
+ntlm::Result<ntlm::Bytes> ClientHandshake::Respond(ntlm::ByteView challenge) {
+  return scheme_ == AuthScheme::kNegotiate ? spnego_->Respond(challenge)
+                                           : ntlm_->Authenticate(challenge);
+}
+
+ntlm::Status ClientHandshake::Finish(ntlm::ByteView token) {
+  if (scheme_ == AuthScheme::kNegotiate) {
+    return spnego_->Finish(token);
+  }
+  return {};
 }
 
 AuthResult Authenticate(const Url& url, const Request& request, const ConnectOptions& connect,

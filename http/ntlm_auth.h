@@ -20,6 +20,7 @@
 #ifndef NTLMH_HTTP_NTLM_AUTH_H_
 #define NTLMH_HTTP_NTLM_AUTH_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@
 
 #include "engine/client.h"
 #include "engine/http_auth.h"
+#include "engine/spnego_ntlm.h"
 #include "http/client.h"
 
 namespace ntlmh::http {
@@ -61,6 +63,12 @@ struct AuthLeg {
   ntlm::Bytes sent_token;
   std::string received_scheme;        // the scheme of the server's token, if any
   ntlm::Bytes received_token;         // CHALLENGE (or the final SPNEGO token)
+  // For records (`ntlmh request --har`): when the request was written, how long until its
+  // response was read (or the transport failed), and the two ends of the connection.
+  std::chrono::system_clock::time_point started{};
+  std::chrono::microseconds elapsed{0};
+  std::string local_endpoint;
+  std::string remote_endpoint;
 };
 
 enum class AuthOutcome : uint8_t {
@@ -80,6 +88,22 @@ struct AuthResult {
   std::string scheme_used;                 // "NTLM" / "Negotiate", once chosen
   std::vector<std::string> notes;          // what was let through, one line each
   std::unique_ptr<Connection> connection;  // see "Rules" above; null when closed
+};
+
+// The client's side of one handshake in either scheme, for callers that do their own I/O
+// (`ntlmh load`): the first token (NTLM NEGOTIATE, or SPNEGO NegTokenInit with it), the answer
+// to the server's CHALLENGE (or NegTokenResp), and for Negotiate the check of the final token.
+class ClientHandshake {
+ public:
+  ClientHandshake(AuthScheme scheme, ntlm::ClientConfig config);
+  [[nodiscard]] ntlm::Result<ntlm::Bytes> First();
+  [[nodiscard]] ntlm::Result<ntlm::Bytes> Respond(ntlm::ByteView challenge);
+  [[nodiscard]] ntlm::Status Finish(ntlm::ByteView token);
+
+ private:
+  AuthScheme scheme_;
+  std::optional<ntlm::ClientContext> ntlm_;
+  std::optional<ntlm::SpnegoNtlmClient> spnego_;
 };
 
 // Runs the loop for |request| (target, method, headers and body as the caller wants them sent;

@@ -54,6 +54,8 @@ constexpr FaultEntry kFaults[] = {
     {Fault::kRefuseShortNegotiate, "refuse-short-negotiate"},
     {Fault::kRefuseNegotiateVersion, "refuse-negotiate-version"},
     {Fault::kMalformed200, "malformed-200"},
+    {Fault::kSilentCloseAfterChallenge, "silent-close-after-challenge"},
+    {Fault::kSlowAnswers, "slow-answers"},
 };
 
 // An AvId [MS-NLMP] 2.2.2.1 does not define, for the unknown-av-pair fault.
@@ -459,6 +461,9 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
   if (settings_->Has(Fault::kCloseAfterChallenge)) {
     r.close = true;
     Abandon("fault_close_after_challenge");
+  } else if (settings_->Has(Fault::kSilentCloseAfterChallenge)) {
+    r.close_unannounced = true;
+    Abandon("fault_silent_close_after_challenge");
   }
   return r;
 }

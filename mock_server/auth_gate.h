@@ -16,6 +16,7 @@
 #ifndef NTLMH_MOCK_SERVER_AUTH_GATE_H_
 #define NTLMH_MOCK_SERVER_AUTH_GATE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -67,6 +68,9 @@ enum class Fault : uint8_t {
   kRefuseShortNegotiate,    // "refuse-short-negotiate": 400 for a NEGOTIATE without VERSION
   kRefuseNegotiateVersion,  // "refuse-negotiate-version": 400 for a NEGOTIATE with VERSION
   kMalformed200,            // "malformed-200": a malformed token is answered 200, not 400
+  // For `ntlmh probe`'s transport findings (issue #6).
+  kSilentCloseAfterChallenge,  // "silent-close-after-challenge": CHALLENGE, then close unannounced
+  kSlowAnswers,                // "slow-answers": every answer waits Settings::answer_delay
 };
 const char* FaultName(Fault f);
 std::optional<Fault> ParseFault(std::string_view name);
@@ -97,6 +101,7 @@ struct Settings {
   bool auth_per_request = false;  // every request needs its own handshake
   std::set<Fault> faults;
   HandshakeLog* log = nullptr;    // not owned; may be null
+  std::chrono::milliseconds answer_delay{1000};  // Fault::kSlowAnswers
   // Shared by copies of these settings (one server); used only by the faults above.
   std::shared_ptr<ServerWideState> server_wide = NewServerWideState();
 
@@ -118,6 +123,8 @@ struct Reply {
   std::string body;
   std::string content_type;  // empty: no body type
   bool close = false;        // close the connection after this reply
+  // Close it after this reply without announcing it (no Connection: close): a fault.
+  bool close_unannounced = false;
 };
 
 class AuthGate {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -154,6 +155,21 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     try {
       Reply reply = gate_.Handle(request);
       const bool keep_alive = req.keep_alive() && !reply.close;
+      close_unannounced_ = reply.close_unannounced;
+      if (shared_.settings->Has(Fault::kSlowAnswers)) {
+        // Fault slow-answers: the answer waits, the connection's strand stays free meanwhile.
+        const auto status = static_cast<http::status>(reply.status);
+        const unsigned version = req.version();
+        delay_.emplace(stream_.get_executor());
+        delay_->expires_after(shared_.settings->answer_delay);
+        delay_->async_wait([self = this->shared_from_this(), status, version,
+                            reply = std::move(reply), keep_alive](beast::error_code ec) mutable {
+          if (!ec) {
+            self->Send(status, version, std::move(reply), keep_alive);
+          }
+        });
+        return;
+      }
       Send(static_cast<http::status>(reply.status), req.version(), std::move(reply), keep_alive);
     } catch (const std::exception& e) {
       Reply reply;
@@ -195,7 +211,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       return;
     }
     response_.reset();
-    if (!keep_alive) {
+    if (!keep_alive || close_unannounced_) {
       return Close();
     }
     ReadHeader();
@@ -223,6 +239,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;
+  std::optional<net::steady_timer> delay_;  // Fault::kSlowAnswers
+  bool close_unannounced_ = false;          // Reply::close_unannounced of the answer in flight
   AuthGate gate_;
 };
 

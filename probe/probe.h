@@ -13,14 +13,18 @@
 // Example:
 //   ProbeOptions o;
 //   o.url = *http::Url::Parse("http://127.0.0.1:8080/");
-//   o.open = [&] { return http::Connection::Open(o.url, connect_options); };
+//   o.open = [&](std::chrono::milliseconds t) {
+//     http::ConnectOptions c = connect_options;  c.connect_timeout = c.io_timeout = t;
+//     return http::Connection::Open(o.url, c);
+//   };
 //   o.user = "DOMAIN\\alice";  o.password = "...";
 //   Report r = RunProbe(o);
 //   std::string text = WriteText(r);   // report.h
-//   return ExitStatus(r);              // 0 no failure, 1 a check failed, 2 not probed
+//   return ExitStatus(r);              // 0 no failure, 1 a check failed, 2 not (fully) probed
 #ifndef NTLMH_PROBE_PROBE_H_
 #define NTLMH_PROBE_PROBE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +70,9 @@ struct Report {
   std::vector<CheckResult> checks;   // in Catalogue() order, the selected ones
   std::vector<TraceStep> handshake;  // the baseline handshake
   std::string fatal;                 // non-empty: the target could not be probed (exit 2)
+  // Non-empty: the probe stopped at ProbeOptions::max_time and says so; the checks it did not
+  // finish are skipped with this text as their evidence.
+  std::string incomplete;
 };
 
 struct Summary {
@@ -74,10 +81,14 @@ struct Summary {
 };
 Summary Summarize(const Report& report);
 
-// 2 when the target could not be probed, 1 when a check failed, else 0.
+// 2 when the target could not be probed; 1 when a check failed; 2 when the probe stopped at
+// its time limit with no check failed, or when every selected check was skipped; else 0.
 int ExitStatus(const Report& report);
 
-using Opener = std::function<ntlm::Result<std::unique_ptr<http::Connection>>()>;
+// A new connection to the target; |timeout| bounds connecting and the TLS handshake, and each
+// later write and read until the probe sets another (http::Connection::SetIoTimeout).
+using Opener =
+    std::function<ntlm::Result<std::unique_ptr<http::Connection>>(std::chrono::milliseconds)>;
 
 struct ProbeOptions {
   http::Url url;       // where requests go (its target is the request target)
@@ -89,6 +100,10 @@ struct ProbeOptions {
   std::string checks = "*";  // glob(s) over check ids, comma separated ("auth.*,policy.*")
   bool robustness = false;   // also send malformed messages (a bounded list)
   int nonce_handshakes = 8;  // CHALLENGEs collected for challenge.nonce_unique (2..64)
+  // --timeout: each connect, write and read. --max-time: the whole probe; what is not done by
+  // then is skipped (Report::incomplete). Zero: no overall limit.
+  std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds max_time{300000};
   std::function<void(const std::string& line)> progress;  // may be empty
 };
 

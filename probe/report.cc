@@ -139,6 +139,9 @@ std::string WriteText(const Report& report) {
   if (!report.fatal.empty()) {
     out += "not probed: " + report.fatal + "\n";
   }
+  if (!report.incomplete.empty()) {
+    out += "incomplete: " + report.incomplete + "\n";
+  }
   out += SummaryLine(Summarize(report)) + "\n";
   return out;
 }
@@ -162,6 +165,9 @@ std::string WriteJson(const Report& report) {
       {"pass", s.pass}, {"fail", s.fail}, {"warn", s.warn}, {"skip", s.skip}, {"info", s.info}};
   if (!report.fatal.empty()) {
     root["error"] = report.fatal;
+  }
+  if (!report.incomplete.empty()) {
+    root["incomplete"] = report.incomplete;
   }
   return root.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -255,6 +261,10 @@ svg text{font-family:monospace}
   out += "</div>\n";
   if (!report.fatal.empty()) {
     out += "<p class=\"fatal\" id=\"fatal\">Not probed: " + XmlEscape(report.fatal) + "</p>\n";
+  }
+  if (!report.incomplete.empty()) {
+    out += "<p class=\"fatal\" id=\"incomplete\">Incomplete: " + XmlEscape(report.incomplete) +
+           "</p>\n";
   }
 
   // The handshake as a sequence diagram: the probe on the left, the server on the right.

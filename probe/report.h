@@ -2,7 +2,8 @@
 //
 //   text:  a table (result, id, evidence) with the advice under each failure and a summary line.
 //   json:  {"target", "checks": [{"id", "result", "reference", "evidence", "advice"}],
-//           "summary": {"pass", "fail", "warn", "skip", "info"}}
+//           "summary": {"pass", "fail", "warn", "skip", "info"}}, plus "error" (not probed) and
+//          "incomplete" (stopped by --max-time) when they apply
 //   junit: <testsuites><testsuite name="ntlmh probe"> with one <testcase> per check; a fail is a
 //          <failure>, a skip <skipped>, warn and info go to <system-out>.
 //   html:  one self-contained page (inline CSS and SVG, no script, no external resource): the

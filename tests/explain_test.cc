@@ -10,7 +10,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +39,7 @@
 #include "engine/messages.h"
 #include "engine/server.h"
 #include "explain/analyze.h"
+#include "explain/pcap.h"
 #include "explain/transcript.h"
 #include "tests/mock_server_process.h"
 #include "tests/run_command.h"
@@ -394,9 +398,9 @@ class PcapWriter {
     }
   }
 
-  // One TCP segment from 127.0.0.1:sport to 127.0.0.1:dport.
+  // One TCP segment from 127.0.0.1:sport to 127.0.0.1:dport; |caplen| cuts this frame.
   void Segment(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-               const std::string& payload) {
+               const std::string& payload, size_t caplen = SIZE_MAX) {
     std::string tcp;
     Put16(&tcp, sport);
     Put16(&tcp, dport);
@@ -437,14 +441,14 @@ class PcapWriter {
     frame[11] = 2;
     Put16(&frame, 0x0800);
     frame += ip + tcp;
-    Record(frame);
+    Record(frame, caplen);
   }
 
   std::string Take() { return std::move(out_); }
 
  private:
-  void Record(const std::string& frame) {
-    const std::string cap = frame.substr(0, std::min(frame.size(), o_.snaplen));
+  void Record(const std::string& frame, size_t caplen) {
+    const std::string cap = frame.substr(0, std::min({frame.size(), o_.snaplen, caplen}));
     ++packets_;
     const uint32_t sec = 1796400000 + packets_ / 1000;
     const uint32_t usec = (packets_ % 1000) * 1000;
@@ -477,16 +481,16 @@ class PcapWriter {
   uint32_t packets_ = 0;
 };
 
-std::string WritePcap(const std::vector<Chunk>& chunks, uint16_t server_port,
-                      const PcapOptions& o = {}) {
-  PcapWriter w(o);
+// The relayed |chunks| as TCP segments of |w|, client ports |port_base| + connection number.
+void WriteChunks(PcapWriter& w, const std::vector<Chunk>& chunks, uint16_t server_port,
+                 const PcapOptions& o = {}, uint16_t port_base = 50000) {
   struct State {
     uint32_t seq[2];
     bool open = false;
   };
   std::map<int, State> conns;
   bool dropped = false;
-  auto port_of = [](int id) { return static_cast<uint16_t>(50000 + id); };
+  auto port_of = [port_base](int id) { return static_cast<uint16_t>(port_base + id); };
   for (const Chunk& c : chunks) {
     State& s = conns[c.connection];
     const uint16_t cport = port_of(c.connection);
@@ -528,6 +532,12 @@ std::string WritePcap(const std::vector<Chunk>& chunks, uint16_t server_port,
     w.Segment(port_of(id), server_port, s.seq[0], s.seq[1], 0x11, "");
     w.Segment(server_port, port_of(id), s.seq[1], s.seq[0] + 1, 0x11, "");
   }
+}
+
+std::string WritePcap(const std::vector<Chunk>& chunks, uint16_t server_port,
+                      const PcapOptions& o = {}) {
+  PcapWriter w(o);
+  WriteChunks(w, chunks, server_port, o);
   return w.Take();
 }
 
@@ -750,6 +760,29 @@ std::vector<std::string> Serve(const std::vector<std::string>& extra = {}) {
   return args;
 }
 
+// A self-signed certificate and key for 127.0.0.1, made with openssl; false when it fails.
+bool MakeCertificate(const std::string& name, std::string* cert, std::string* key) {
+  *cert = TempPath(name + ".pem");
+  *key = TempPath(name + ".key");
+  std::string out;
+  return Spawn({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", *key, "-out", *cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1"},
+               {}, &out) == 0;
+}
+
+// The tls-server-end-point channel binding hash (RFC 5929 4.1) of the PEM certificate |path|.
+ntlm::Result<ntlm::Key16> BindingHash(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream pem;
+  pem << f.rdbuf();
+  auto der = explain::LoadCertificate(ntlm::AsBytes(pem.str()));
+  if (!der.ok()) {
+    return der.error();
+  }
+  return ntlm::TlsServerEndPointBindingsHash(*der);
+}
+
 // ------------------------------------------------------------------------------------------
 // Real exchanges.
 // ------------------------------------------------------------------------------------------
@@ -912,28 +945,15 @@ TEST(ExplainRecorded, EngineClientBodyNotResent) {
 }
 
 TEST(ExplainRecorded, ChannelBindingsCheckedAgainstTheCertificate) {
-  // The client binds to the certificate in tests/explain_data/... no: to one made here.
-  const std::string key = TempPath("cb.key");
-  const std::string cert = TempPath("cb.pem");
-  const std::string other = TempPath("other.pem");
-  std::string out;
-  for (const std::string& c : {cert, other}) {
-    ASSERT_EQ(
-        Spawn({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-               "-nodes", "-keyout", key, "-out", c, "-days", "1", "-subj", "/CN=localhost"},
-              {}, &out),
-        0);
-  }
-  std::ifstream f(cert);
-  std::stringstream pem;
-  pem << f.rdbuf();
-  auto der = explain::LoadCertificate(ntlm::AsBytes(pem.str()));
-  ASSERT_TRUE(der.ok());
-  auto hash = ntlm::TlsServerEndPointBindingsHash(*der);
+  std::string cert, key, other, other_key;
+  ASSERT_TRUE(MakeCertificate("cb", &cert, &key));
+  ASSERT_TRUE(MakeCertificate("cb-other", &other, &other_key));
+  auto hash = BindingHash(cert);
   ASSERT_TRUE(hash.ok());
 
   // A server that requires channel bindings, over TLS with |cert|, refuses a client bound to
-  // another channel; its messages are replayed here as tokens, as a TLS capture cannot be.
+  // another channel; its messages are given as tokens here (the same recorded over TLS from
+  // `ntlmh serve`: ChannelBindingsRecordedOverTlsByNtlmhRequest).
   ntlm::ServerConfig sc;
   ASSERT_TRUE(sc.store.Add("CORP", "alice", kPassword).ok());
   sc.identity.nb_domain = "CORP";
@@ -1121,6 +1141,8 @@ TEST(ExplainPcap, ReorderedRetransmittedGappedAndCutCaptures) {
       g.err,
       "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): 20 bytes missing at stream "
       "offset 100 from the client; the rest of that direction is skipped\n"
+      "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): 2 response(s) with no request "
+      "before them skipped\n"
       "note: connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): client bytes at stream offset 0: "
       "a message cut short in its headers (100 bytes); skipped\n"
       "error: " +
@@ -1135,6 +1157,408 @@ TEST(ExplainPcap, ReorderedRetransmittedGappedAndCutCaptures) {
   EXPECT_NE(s.err.find("packet(s) cut short by the capture (snap length) skipped"),
             std::string::npos)
       << s.err;
+}
+
+// ------------------------------------------------------------------------------------------
+// Streaming reassembly: limits that drop data say so, and the rest is still explained.
+// ------------------------------------------------------------------------------------------
+
+// The relayed bytes of one successful engine login to a fresh `ntlmh serve`.
+std::vector<Chunk> SuccessfulLogin() {
+  ServerProcess server(Serve());
+  if (!server.ok()) {
+    return {};
+  }
+  Relay relay(server.port());
+  if (RunEngine(relay.port(), Config(kUser, kPassword), {}) != 200) {
+    return {};
+  }
+  return relay.chunks();
+}
+
+// |chunks| with their connection numbers moved up by |by|.
+std::vector<Chunk> Renumbered(std::vector<Chunk> chunks, int by) {
+  for (Chunk& c : chunks) {
+    c.connection += by;
+  }
+  return chunks;
+}
+
+void ExpectOneSuccess(const Explained& e) {
+  ASSERT_TRUE(e.doc.contains("handshakes")) << e.err;
+  ASSERT_EQ(e.doc["handshakes"].size(), 1u) << e.doc.dump(1);
+  EXPECT_EQ(e.exit_code, 0) << e.doc.dump(1);
+  EXPECT_EQ(e.doc["handshakes"][0]["outcome"], "success") << e.doc.dump(1);
+  EXPECT_EQ(e.doc["handshakes"][0]["http_status"], 200);
+}
+
+TEST(ExplainPcap, HeaderOverTheLimitIsSkippedAndOtherStreamsExplained) {
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  const std::string first = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string big = "GET /b HTTP/1.1\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n";
+  std::vector<Chunk> chunks = {{1, true, first},
+                               {1, false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+                               {1, true, big}};
+  const std::vector<Chunk> rest = Renumbered(login, 1);
+  chunks.insert(chunks.end(), rest.begin(), rest.end());
+  const std::string path = TempPath("big-header.pcap");
+  WriteFile(path, WritePcap(chunks, 80));
+  Explained e = Explain({"--pcap", path}, kPasswordEnv);
+  ExpectOneSuccess(e);
+  EXPECT_EQ(e.doc["notes"],
+            Json::array({"connection 1 (127.0.0.1:50001 -> 127.0.0.1:80): client header block at "
+                         "stream offset " +
+                         std::to_string(first.size()) +
+                         " is longer than 65536 bytes; the rest of that direction is skipped"}));
+}
+
+// A POST of several MB and a chunked answer of several MB, then the handshake on the same
+// connection: the bodies are skipped by their framing, never held, and the handshake is found.
+TEST(ExplainPcap, LargeBodiesBeforeTheHandshakeOnOneConnection) {
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  const size_t body = 6u << 20;
+  std::string response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 48; ++i) {
+    response += "10000;ext=1\r\n" + std::string(0x10000, 'r') + "\r\n";
+  }
+  response += "0\r\nX-Trailer: t\r\n\r\n";
+  std::vector<Chunk> chunks = {{1, true,
+                                "POST /upload HTTP/1.1\r\nContent-Length: " + std::to_string(body) +
+                                    "\r\n\r\n" + std::string(body, 'b')},
+                               {1, false, response}};
+  chunks.insert(chunks.end(), login.begin(), login.end());  // connection 1 as well
+  PcapOptions big;
+  big.segment = 16000;
+  const std::string path = TempPath("big-body.pcap");
+  WriteFile(path, WritePcap(chunks, 80, big));
+  Explained e = Explain({"--pcap", path}, kPasswordEnv);
+  std::remove(path.c_str());
+  ExpectOneSuccess(e);
+  EXPECT_EQ(e.doc["notes"], Json::array());
+  EXPECT_EQ(e.doc["handshakes"][0]["where"].get<std::string>().rfind(
+                "connection 127.0.0.1:50001 -> 127.0.0.1:80, packet ", 0),
+            0u)
+      << e.doc.dump(1);
+}
+
+// Peak resident memory (KiB) of `ntlmh |args|`, run here and waited for with wait4.
+long PeakRssKib(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {NTLMH_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    return -1;
+  }
+  int status = 0;
+  rusage ru{};
+  if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status)) {
+    return -1;
+  }
+  return ru.ru_maxrss;
+}
+
+// The capture is not held: 64 MiB of body in a capture costs no more memory than none.
+TEST(ExplainPcap, MemoryDoesNotGrowWithTheCapture) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "resident memory is not comparable under AddressSanitizer";
+#else
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  PcapOptions big;
+  big.segment = 60000;
+  const std::string small_path = TempPath("rss-small.pcap");
+  WriteFile(small_path, WritePcap(login, 80, big));
+  const size_t body = 64u << 20;
+  std::vector<Chunk> chunks = {{1, true,
+                                "PUT /big HTTP/1.1\r\nContent-Length: " + std::to_string(body) +
+                                    "\r\n\r\n" + std::string(body, 'b')},
+                               {1, false, "HTTP/1.1 204 No Content\r\n\r\n"}};
+  chunks.insert(chunks.end(), login.begin(), login.end());
+  const std::string big_path = TempPath("rss-big.pcap");
+  WriteFile(big_path, WritePcap(chunks, 80, big));
+  chunks.clear();
+  const long small_rss = PeakRssKib({"explain", "--pcap", small_path});
+  const long big_rss = PeakRssKib({"explain", "--pcap", big_path});
+  std::remove(big_path.c_str());
+  ASSERT_GT(small_rss, 0);
+  ASSERT_GT(big_rss, 0);
+  // Buffering the stream (the old reader) cost more than the body itself: 64 MiB and up.
+  EXPECT_LT(big_rss - small_rss, 16 * 1024) << small_rss << " KiB vs " << big_rss << " KiB";
+#endif
+}
+
+// Out-of-order segments beyond the limit end their direction with a note; a frame cut by the
+// snap length leaves a gap that is named; the handshake on a third connection is explained.
+TEST(ExplainPcap, OutOfOrderLimitAndTruncatedSegmentOnOtherConnections) {
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  PcapWriter w(PcapOptions{});
+  // Connection 1: its first 100 bytes never come; 300 segments wait for them.
+  w.Segment(40001, 80, 1000, 0, 0x02, "");
+  w.Segment(80, 40001, 5000, 1001, 0x12, "");
+  for (uint32_t i = 1; i <= 300; ++i) {
+    w.Segment(40001, 80, 1001 + 100 * i, 5001, 0x18, std::string(100, 'x'));
+  }
+  // Connection 2: a request whose second segment is cut by the snap length.
+  const std::string req =
+      "GET /cut HTTP/1.1\r\nHost: x\r\nAuthorization: NTLM TlRMTVNTUAAB\r\n\r\n";
+  w.Segment(40002, 80, 2000, 0, 0x02, "");
+  w.Segment(80, 40002, 6000, 2001, 0x12, "");
+  w.Segment(40002, 80, 2001, 6001, 0x18, req.substr(0, 20));
+  w.Segment(40002, 80, 2021, 6001, 0x18, req.substr(20, 20), 60);
+  w.Segment(40002, 80, 2041, 6001, 0x18, req.substr(40));
+  WriteChunks(w, login, 80);
+  const std::string path = TempPath("limits.pcap");
+  WriteFile(path, w.Take());
+  Explained e = Explain({"--pcap", path}, kPasswordEnv);
+  ExpectOneSuccess(e);
+  EXPECT_EQ(e.doc["notes"], Json::parse(R"([
+    "connection 1 (127.0.0.1:40001 -> 127.0.0.1:80): 256 out-of-order segment(s) of 25600 bytes from the client wait for the gap at stream offset 0 (at most 256 segments, 1048576 bytes); the rest of that direction is skipped",
+    "connection 2 (127.0.0.1:40002 -> 127.0.0.1:80): 20 bytes missing at stream offset 20 from the client; the rest of that direction is skipped",
+    "connection 2 (127.0.0.1:40002 -> 127.0.0.1:80): client bytes at stream offset 0: a message cut short in its headers (20 bytes); skipped",
+    "1 packet(s) cut short by the capture (snap length) skipped"])"));
+}
+
+// More connections at once than are tracked: the extra ones are counted in a note, and the
+// handshake before them is explained.
+TEST(ExplainPcap, StreamLimitDropsWithANote) {
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  PcapWriter w(PcapOptions{});
+  WriteChunks(w, login, 80);
+  for (uint32_t i = 0; i < explain::kMaxStreams + 6; ++i) {
+    w.Segment(static_cast<uint16_t>(10000 + i), 80, i, 0, 0x02, "");
+  }
+  const std::string path = TempPath("streams.pcap");
+  WriteFile(path, w.Take());
+  Explained e = Explain({"--pcap", path});
+  ExpectOneSuccess(e);
+  EXPECT_EQ(e.doc["notes"],
+            Json::array({"6 packet(s) of connections beyond the 1024 tracked at once skipped"}));
+}
+
+// ------------------------------------------------------------------------------------------
+// HAR: a token that cannot be read is a note and a cause, never silence.
+// ------------------------------------------------------------------------------------------
+
+TEST(ExplainHar, UnreadableTokensAreNamedAndExplained) {
+  const std::vector<Chunk> login = SuccessfulLogin();
+  ASSERT_FALSE(login.empty());
+  const Json har = Json::parse(WriteHar(login, 8080, true));
+  auto with_header = [&](size_t entry, const char* part, const char* name,
+                         const std::string& value) {
+    Json h = har;
+    for (Json& header : h["log"]["entries"][entry][part]["headers"]) {
+      if (header["name"] == name) {
+        header["value"] = value;
+      }
+    }
+    const std::string path = TempPath("unreadable.har");
+    WriteFile(path, h.dump());
+    return Explain({"--har", path}, kPasswordEnv);
+  };
+
+  // Bad base64 in the CHALLENGE's header.
+  Explained e = with_header(0, "response", "WWW-Authenticate", "NTLM TlRMTVNT.AACAAAA");
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(
+      e.doc["notes"],
+      Json::array({"entry 1 response: WWW-Authenticate skipped: base64 at offset 13: character '.' "
+                   "is not base64 [RFC 4648 4]"}));
+  const Json& h = e.doc["handshakes"][0];
+  EXPECT_EQ(CauseIds(h), std::vector<std::string>{"malformed_message"}) << h.dump(1);
+  EXPECT_EQ(h["causes"][0]["rule"], "MS-NLMP 2.2.1.2");
+  EXPECT_EQ(h["causes"][0]["summary"],
+            "the server answered the NEGOTIATE with a token that is not a readable CHALLENGE, so "
+            "the client cannot compute an AUTHENTICATE");
+  EXPECT_EQ(
+      h["causes"][0]["evidence"],
+      Json::array({"entry 1 response: WWW-Authenticate: base64 at offset 13: character '.' is not "
+                   "base64 [RFC 4648 4]"}));
+
+  // Base64 of something that is not NTLM.
+  e = with_header(0, "response", "WWW-Authenticate", "NTLM AAAAAAAA");
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["evidence"],
+            Json::array({"entry 1 response: WWW-Authenticate at offset 5: the NTLM token is "
+                         "neither an NTLM message nor SPNEGO"}));
+  EXPECT_EQ(e.doc["notes"],
+            Json::array({"entry 1 response: WWW-Authenticate at offset 5: the NTLM token is "
+                         "neither an NTLM message nor SPNEGO; skipped"}));
+
+  // The server echoed a NEGOTIATE where the CHALLENGE belongs.
+  std::string negotiate;
+  for (const Json& header : har["log"]["entries"][0]["request"]["headers"]) {
+    if (header["name"] == "Authorization") {
+      negotiate = header["value"];
+    }
+  }
+  ASSERT_EQ(negotiate.substr(0, 5), "NTLM ");
+  e = with_header(0, "response", "WWW-Authenticate", negotiate);
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["evidence"],
+            Json::array({"entry 1 response: a NEGOTIATE_MESSAGE where the CHALLENGE_MESSAGE "
+                         "belongs"}));
+
+  // An AUTHENTICATE that cannot be read stands where the AUTHENTICATE belongs.
+  e = with_header(1, "request", "Authorization", "NTLM TlRMTVNTUAAD....");
+  EXPECT_EQ(e.exit_code, 1);
+  const Json& a = e.doc["handshakes"][0];
+  EXPECT_EQ(CauseIds(a), std::vector<std::string>{"malformed_message"}) << a.dump(1);
+  EXPECT_EQ(a["causes"][0]["summary"],
+            "the client answered the CHALLENGE with a token that is not a readable "
+            "AUTHENTICATE, so the server must refuse it");
+  EXPECT_EQ(a["causes"][0]["evidence"],
+            Json::array(
+                {"entry 2 request: Authorization: base64 at offset 17: character '.' is not base64 "
+                 "[RFC 4648 4]"}));
+  EXPECT_EQ(a["http_status"], 200);
+
+  // A Basic header that cannot be parsed is a note, not an NTLM handshake.
+  e = with_header(1, "request", "Authorization", "Basic a b c");
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0]), std::vector<std::string>{"no_authenticate"});
+  EXPECT_EQ(e.doc["handshakes"].size(), 1u);
+}
+
+// ------------------------------------------------------------------------------------------
+// Over TLS: `ntlmh request --har` against `ntlmh serve` with Extended Protection required.
+// ------------------------------------------------------------------------------------------
+
+// Runs `ntlmh request` with the password in the environment, recording to |har|.
+CommandResult RequestToHar(const std::string& url, const std::string& har,
+                           const std::vector<std::string>& extra,
+                           const std::string& password = kPassword) {
+  std::vector<std::string> args = {"request", url, "-u", kUser, "--har", har};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return RunNtlmh(args, "", {"NTLM_PASSWORD=" + password});
+}
+
+TEST(ExplainRecorded, ChannelBindingsRecordedOverTlsByNtlmhRequest) {
+  std::string cert, key, other, other_key;
+  ASSERT_TRUE(MakeCertificate("tls", &cert, &key));
+  ASSERT_TRUE(MakeCertificate("tls-other", &other, &other_key));
+  ServerProcess server(Serve({"--tls-cert", cert, "--tls-key", key, "--epa", "require"}));
+  ASSERT_TRUE(server.ok());
+  ASSERT_EQ(server.url().substr(0, 8), "https://");
+  const std::string url = server.url() + "/epa";
+
+  // Bound to another certificate (a TLS-inspecting proxy's): the server refuses.
+  auto other_hash = BindingHash(other);
+  ASSERT_TRUE(other_hash.ok());
+  const std::string wrong = TempPath("cb-wrong.har");
+  CommandResult r =
+      RequestToHar(url, wrong, {"--cacert", cert, "--channel-bindings", ntlm::ToHex(*other_hash)});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  Explained e = Explain({"--har", wrong, "--cert", cert}, kPasswordEnv);
+  EXPECT_EQ(e.exit_code, 1);
+  ASSERT_TRUE(e.doc.contains("handshakes")) << e.err;
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0]), std::vector<std::string>{"channel_bindings_wrong"})
+      << e.doc.dump(1);
+  EXPECT_EQ(e.doc["handshakes"][0]["http_status"], 401);
+  // Against the certificate it was bound to, the same hash is right: the server's was not it.
+  Explained o = Explain({"--har", wrong, "--cert", other}, kPasswordEnv);
+  EXPECT_EQ(CauseIds(o.doc["handshakes"][0]),
+            std::vector<std::string>{"rejected_without_visible_fault"})
+      << o.doc.dump(1);
+
+  // The right binding: a success, the binding checked.
+  const std::string right = TempPath("cb-right.har");
+  r = RequestToHar(url, right, {"--cacert", cert});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  e = Explain({"--har", right, "--cert", cert}, kPasswordEnv);
+  EXPECT_EQ(e.exit_code, 0) << e.doc.dump(1);
+  const Json checks = e.doc["handshakes"][0]["checks"];
+  EXPECT_NE(std::find(checks.begin(), checks.end(),
+                      "MsvAvChannelBindings matches the certificate (tls-server-end-point) "
+                      "[MS-NLMP 2.2.2.1]"),
+            checks.end())
+      << checks.dump(1);
+
+  // No binding over HTTPS, with and without the certificate.
+  const std::string none = TempPath("cb-none.har");
+  r = RequestToHar(url, none, {"--cacert", cert, "--channel-bindings", "none"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--har", none, "--cert", cert},
+        std::vector<std::string>{"--har", none}}) {
+    e = Explain(args, kPasswordEnv);
+    EXPECT_EQ(e.exit_code, 1);
+    EXPECT_EQ(CauseIds(e.doc["handshakes"][0]), std::vector<std::string>{"no_channel_bindings"})
+        << e.doc.dump(1);
+  }
+
+  // A wrong password over the same TLS server.
+  const std::string pw = TempPath("cb-password.har");
+  r = RequestToHar(url, pw, {"--cacert", cert}, "Wrong1!");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  e = Explain({"--har", pw, "--cert", cert}, kPasswordEnv);
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0])[0], "wrong_password") << e.doc.dump(1);
+}
+
+// The HAR that `ntlmh request --har` writes: Chrome's layout, one entry per leg, each tied to
+// its connection by the local port; read back by explain for the other causes too.
+TEST(ExplainRecorded, RequestHarIsAHarFile) {
+  ServerProcess server(Serve());
+  ASSERT_TRUE(server.ok());
+  const std::string path = TempPath("request.har");
+  CommandResult r = RequestToHar(server.url() + "/r", path, {"--data", "a=1"}, "Wrong1!");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::ifstream f(path);
+  std::stringstream text;
+  text << f.rdbuf();
+  const Json har = Json::parse(text.str(), nullptr, false);
+  ASSERT_TRUE(har.is_object()) << text.str();
+  EXPECT_EQ(har["log"]["version"], "1.2");
+  const Json& entries = har["log"]["entries"];
+  ASSERT_EQ(entries.size(), 3u);  // the probe, the NEGOTIATE, the AUTHENTICATE
+  const std::string port = entries[0]["connection"];
+  EXPECT_EQ(entries[1]["connection"], port);
+  EXPECT_EQ(entries[2]["connection"], port);
+  EXPECT_GT(std::stoi(port), 0);
+  EXPECT_EQ(entries[2]["request"]["method"], "POST");
+  EXPECT_EQ(entries[2]["request"]["url"], server.url() + "/r");
+  EXPECT_EQ(entries[2]["request"]["postData"]["text"], "a=1");
+  EXPECT_EQ(entries[2]["request"]["bodySize"], 3);
+  EXPECT_EQ(entries[1]["request"]["bodySize"], 0);
+  EXPECT_EQ(entries[1]["response"]["status"], 401);
+  EXPECT_EQ(entries[2]["response"]["status"], 401);
+  EXPECT_EQ(entries[2]["serverIPAddress"], "127.0.0.1");
+  EXPECT_EQ(entries[2]["timings"]["send"], 0);
+  EXPECT_EQ(entries[2]["timings"]["wait"], entries[2]["time"]);
+  // Made for its owner only: the Authorization headers are in it.
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  Explained e = Explain({"--har", path}, kPasswordEnv);
+  EXPECT_EQ(e.exit_code, 1);
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0])[0], "wrong_password") << e.doc.dump(1);
+  EXPECT_EQ(e.doc["notes"], Json::array());
+
+  // Wrong domain, and a success.
+  const std::string domain = TempPath("request-domain.har");
+  r = RunNtlmh({"request", server.url() + "/d", "-u", "OTHER\\alice", "--har", domain}, "",
+               kPasswordEnv);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(CauseIds(Explain({"--har", domain}, kPasswordEnv).doc["handshakes"][0])[0],
+            "wrong_domain");
+  const std::string ok = TempPath("request-ok.har");
+  r = RequestToHar(server.url() + "/ok", ok, {});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ExpectOneSuccess(Explain({"--har", ok}, kPasswordEnv));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1189,8 +1613,17 @@ TEST(ExplainHostile, HarWithATenMegabyteHeader) {
   const std::string path = TempPath("big.har");
   WriteFile(path, har.dump());
   Explained e = Explain({"--har", path});
-  EXPECT_EQ(e.exit_code, 0);
-  EXPECT_EQ(e.doc["handshakes"].size(), 1u);
+  // The oversized NTLM header went on the wire: a handshake of its own that cannot be read; the
+  // real one after it is still a success.
+  EXPECT_EQ(e.exit_code, 1);
+  ASSERT_EQ(e.doc["handshakes"].size(), 2u);
+  EXPECT_EQ(e.doc["handshakes"][0]["where"], "connection 999, entry 1 request");
+  EXPECT_EQ(CauseIds(e.doc["handshakes"][0]), std::vector<std::string>{"malformed_message"});
+  EXPECT_EQ(e.doc["handshakes"][0]["causes"][0]["evidence"],
+            Json::array({"entry 1 request: Authorization: header value at offset 98304: the value "
+                         "has 10485765 bytes, more than the 98304 an NTLM token can need [ntlmh "
+                         "explain --help]"}));
+  EXPECT_EQ(e.doc["handshakes"][1]["outcome"], "success");
   EXPECT_EQ(e.doc["notes"], Json::parse(R"([
       "entry 4: no request object; skipped",
       "entry 1 request: Authorization skipped: header value at offset 98304: the value has 10485765 bytes, more than the 98304 an NTLM token can need [ntlmh explain --help]"])"));

@@ -197,41 +197,47 @@ NTLM_AVX2 inline void Store16(V16 v, uint32_t* w) {
   std::memcpy(w + 8, &v.y, sizeof(V8));
 }
 
+// Words 4..15 of the blocks whose first 16 bytes are the only ones that differ between lanes:
+// a 16-byte key's (K xor ipad) and (K xor opad) blocks (RFC 2104 2: the key padded with zeros,
+// so its words 4..15 are the pad's), and a 16-byte message after the key block, padded (RFC
+// 1321 3.1-3.2: 0x80, zeros, the bit count). Their X[k] + T[i] are compile-time constants.
+struct IpadTail {
+  static constexpr uint32_t kWords[16] = {
+      0,         0,         0,         0,         kIpadWord, kIpadWord, kIpadWord, kIpadWord,
+      kIpadWord, kIpadWord, kIpadWord, kIpadWord, kIpadWord, kIpadWord, kIpadWord, kIpadWord};
+};
+struct OpadTail {
+  static constexpr uint32_t kWords[16] = {
+      0,         0,         0,         0,         kOpadWord, kOpadWord, kOpadWord, kOpadWord,
+      kOpadWord, kOpadWord, kOpadWord, kOpadWord, kOpadWord, kOpadWord, kOpadWord, kOpadWord};
+};
+struct Message16Tail {
+  static constexpr uint32_t kWords[16] = {
+      0, 0, 0, 0, kPadWord, 0, 0, 0, 0, 0, 0, 0, 0, 0, kBitsKeyBlockPlus16, 0};
+};
+
 // H(K xor ipad) and H(K xor opad) for 16-byte keys given as words (RFC 2104 2, 4).
 NTLM_AVX2 void KeyStates16(const V16 key[4], V16 inner[4], V16 outer[4]) {
-  V16 x[16];
+  V16 x[4];
   for (int i = 0; i < 4; ++i) {
     inner[i] = internal::Splat<V16>(internal::kMd5Init[i]);
     outer[i] = inner[i];
     x[i] = key[i] ^ internal::Splat<V16>(kIpadWord);
   }
-  for (int i = 4; i < 16; ++i) {
-    x[i] = internal::Splat<V16>(kIpadWord);
-  }
-  internal::Md5CompressLanes(inner, x);
+  internal::Md5CompressLanesWith(inner, internal::Md5WordsConstTail<V16, IpadTail>{x});
   for (int i = 0; i < 4; ++i) {
     x[i] = key[i] ^ internal::Splat<V16>(kOpadWord);
   }
-  for (int i = 4; i < 16; ++i) {
-    x[i] = internal::Splat<V16>(kOpadWord);
-  }
-  internal::Md5CompressLanes(outer, x);
+  internal::Md5CompressLanesWith(outer, internal::Md5WordsConstTail<V16, OpadTail>{x});
 }
 
 // MD5 from |state| over a one-block message of 16 bytes (|words|) after the key block:
 // HMAC's outer hash, and the session base key's inner one.
 NTLM_AVX2 void Hash16AfterKey(const V16 state[4], const V16 words[4], V16 out[4]) {
-  V16 x[16];
   for (int i = 0; i < 4; ++i) {
-    x[i] = words[i];
     out[i] = state[i];
   }
-  x[4] = internal::Splat<V16>(kPadWord);
-  for (int i = 5; i < 16; ++i) {
-    x[i] = internal::Splat<V16>(0);
-  }
-  x[14] = internal::Splat<V16>(kBitsKeyBlockPlus16);
-  internal::Md5CompressLanes(out, x);
+  internal::Md5CompressLanesWith(out, internal::Md5WordsConstTail<V16, Message16Tail>{words});
 }
 
 // MD5 from |state| (after a 64-byte key block) over each lane's message; lanes with fewer

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tests/mock_server_process.h"
+#include "tests/probe/probe_run.h"
 #include "tests/run_command.h"
 
 namespace ntlmh::testing {
@@ -39,37 +40,9 @@ std::vector<std::string> ServeArgs(std::vector<std::string> extra) {
   return args;
 }
 
-struct ProbeRun {
-  int exit_code = -1;
-  json report;
-  std::string err;
-  std::map<std::string, std::string> results;   // id -> result
-  std::map<std::string, std::string> evidence;  // id -> evidence
-  std::set<std::string> failed;
-};
-
 ProbeRun Probe(const std::string& url, std::vector<std::string> extra = {},
                const std::string& user = kUser, const std::string& password = kPassword) {
-  std::vector<std::string> args = {"probe", url, "-u", user, "-p", password, "--format", "json"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  const CommandResult r = RunNtlmh(args);
-  ProbeRun run;
-  run.exit_code = r.exit_code;
-  run.err = r.err;
-  run.report = json::parse(r.out, nullptr, false);
-  if (run.report.is_discarded() || !run.report.contains("checks")) {
-    ADD_FAILURE() << "not a JSON report: " << r.out << "\nstderr: " << r.err;
-    return run;
-  }
-  for (const auto& c : run.report["checks"]) {
-    const std::string id = c["id"];
-    run.results[id] = c["result"];
-    run.evidence[id] = c["evidence"];
-    if (c["result"] == "fail") {
-      run.failed.insert(id);
-    }
-  }
-  return run;
+  return RunProbeJson(url, extra, user, password);
 }
 
 std::string Dump(const ProbeRun& run) { return run.report.dump(1); }
@@ -85,6 +58,7 @@ const std::vector<std::string> kChecks = {
     "challenge.target_info",
     "challenge.timestamp_present",
     "challenge.nonce_unique",
+    "auth.negotiate_alone_refused",
     "auth.ntlmv2_accepted",
     "auth.wrong_password_rejected",
     "auth.unknown_user_rejected",
@@ -122,7 +96,7 @@ TEST(Probe, DefaultServerPassesEveryCheck) {
   }
   EXPECT_EQ(run.evidence.at("policy.epa_enforced"), "plain HTTP: there is no channel to bind");
   EXPECT_EQ(run.report["summary"],
-            json({{"pass", 24}, {"fail", 0}, {"warn", 0}, {"skip", 1}, {"info", 1}}));
+            json({{"pass", 25}, {"fail", 0}, {"warn", 0}, {"skip", 1}, {"info", 1}}));
   EXPECT_EQ(run.report["target"], server.url() + "/");
   // What the server announced, as info.server reads it.
   const std::string& info = run.evidence.at("info.server");
@@ -133,6 +107,11 @@ TEST(Probe, DefaultServerPassesEveryCheck) {
   EXPECT_NE(info.find(" s from ours)"), std::string::npos) << info;
   EXPECT_EQ(run.evidence.at("challenge.nonce_unique"),
             "9 CHALLENGEs, 9 distinct server challenges");
+  EXPECT_EQ(run.evidence.at("auth.negotiate_alone_refused"),
+            "3 NEGOTIATEs answered, none with a success");
+  EXPECT_EQ(run.evidence.at("http.keepalive_after_challenge"),
+            "the 401 with the CHALLENGE left the connection open, and the AUTHENTICATE sent on it "
+            "was answered");
   EXPECT_EQ(run.evidence.at("auth.mic_verified"),
             "NTLMv2 with one MIC byte changed: refused, HTTP 401 (X-NTLM-Reject: mic_wrong)");
   // The password never reaches the report or the progress lines.
@@ -261,9 +240,15 @@ TEST(Probe, EachBrokenRuleFailsExactlyItsCheck) {
        "40-byte NEGOTIATE (flags 0xe2088207): HTTP 400"},
       {"close-after-challenge",
        {"--fault", "close-after-challenge"},
-       {"http.keepalive_after_challenge", "auth.ntlmv2_accepted"},
+       {"http.keepalive_after_challenge"},
        "http.keepalive_after_challenge",
-       "the 401 with the CHALLENGE closed the connection"},
+       "the 401 with the CHALLENGE closed the connection (Connection: close)"},
+      {"silent-close-after-challenge",
+       {"--fault", "silent-close-after-challenge"},
+       {"http.keepalive_after_challenge"},
+       "http.keepalive_after_challenge",
+       "the server closed the connection after the CHALLENGE without announcing it (no "
+       "Connection: close): "},
       {"max-body 8",
        {"--max-body", "8"},
        {"http.body_resent"},
@@ -310,13 +295,105 @@ TEST(Probe, NoTimestampSkipsTheMicChecksWithTheReason) {
 TEST(Probe, WrongPasswordFailsTheLoginAndSkipsWhatDependsOnIt) {
   ServerProcess server(ServeArgs({}));
   ASSERT_TRUE(server.ok());
-  const ProbeRun run = Probe(server.url() + "/", {}, kUser, "not-the-password");
+  const ProbeRun run = Probe(server.url() + "/", {"--robustness"}, kUser, "not-the-password");
   EXPECT_EQ(run.exit_code, 1);
+  // One root cause, one failing check: what needs a working login says so.
   EXPECT_EQ(run.failed, std::set<std::string>{"auth.ntlmv2_accepted"});
   EXPECT_EQ(run.evidence.at("auth.ntlmv2_accepted"),
             "NTLMv2 with MIC for \"CORP\\alice\": HTTP 401 (X-NTLM-Reject: wrong_proof)");
-  EXPECT_EQ(run.results.at("auth.replay_rejected"), "skip");
-  EXPECT_EQ(run.results.at("policy.ntlmv1_refused"), "skip");
+  const std::string depends =
+      "depends on auth.ntlmv2_accepted, which failed: HTTP 401 (X-NTLM-Reject: wrong_proof)";
+  for (const char* id : {"auth.replay_rejected", "auth.mic_verified", "policy.ntlmv1_refused",
+                         "http.body_resent", "robustness.malformed_authenticate",
+                         "robustness.still_serving"}) {
+    EXPECT_EQ(run.results.at(id), "skip") << id;
+    EXPECT_EQ(run.evidence.at(id), depends) << id;
+  }
+  // What needs no login is still judged.
+  EXPECT_EQ(run.results.at("robustness.malformed_negotiate"), "pass");
+  EXPECT_EQ(run.results.at("challenge.nonce_unique"), "pass");
+}
+
+// Finding 1: an unannounced close after the CHALLENGE fails the check every time, whichever
+// of the two ways the probe notices it (EOF seen before the AUTHENTICATE, or no answer to it).
+TEST(Probe, SilentCloseAfterChallengeFailsEveryTime) {
+  ServerProcess server(ServeArgs({"--fault", "silent-close-after-challenge"}));
+  ASSERT_TRUE(server.ok());
+  for (int i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    const ProbeRun run =
+        Probe(server.url() + "/", {"--checks", "http.keepalive_after_challenge,auth.*"});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.failed, std::set<std::string>{"http.keepalive_after_challenge"});
+    EXPECT_EQ(run.evidence.at("http.keepalive_after_challenge")
+                  .rfind("the server closed the connection after the CHALLENGE without "
+                         "announcing it (no Connection: close): ",
+                         0),
+              0u)
+        << run.evidence.at("http.keepalive_after_challenge");
+    EXPECT_EQ(run.evidence.at("auth.ntlmv2_accepted"),
+              "depends on http.keepalive_after_challenge, which failed: " +
+                  run.evidence.at("http.keepalive_after_challenge"));
+    EXPECT_EQ(run.results.at("auth.negotiate_alone_refused"), "pass");
+  }
+}
+
+// Finding 3c: a proxy (407) is probed through Proxy-Authorization.
+TEST(Probe, ProxyIsProbedThroughProxyAuthorization) {
+  ServerProcess server(ServeArgs({"--proxy"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  EXPECT_EQ(run.exit_code, 0) << Dump(run);
+  EXPECT_EQ(run.evidence.at("http.offers_ntlm"),
+            "HTTP 407, Proxy-Authenticate: NTLM (the target is a proxy asking for proxy "
+            "authentication); its NTLM is probed with Proxy-Authorization");
+  EXPECT_EQ(run.results.at("auth.ntlmv2_accepted"), "pass");
+  EXPECT_EQ(run.results.at("auth.mic_verified"), "pass");
+  EXPECT_TRUE(run.failed.empty()) << Dump(run);
+  // A proxy without NTLM: exit 2, saying what it is and what it offers.
+  ServerProcess negotiate_only(ServeArgs({"--proxy", "--scheme", "negotiate"}));
+  ASSERT_TRUE(negotiate_only.ok());
+  const ProbeRun other = Probe(negotiate_only.url() + "/");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_EQ(other.report["error"],
+            "the target is a proxy asking for Proxy-Authenticate: Negotiate; it does not offer "
+            "NTLM");
+}
+
+// Finding 2: --timeout bounds each read; --max-time the whole probe.
+TEST(Probe, TimeoutAndMaxTime) {
+  ServerProcess server(ServeArgs({"--fault", "slow-answers"}));  // every answer waits 1 s
+  ASSERT_TRUE(server.ok());
+  const ProbeRun slow = Probe(server.url() + "/", {"--timeout", "0.2"});
+  EXPECT_EQ(slow.exit_code, 2);
+  EXPECT_EQ(slow.results.at("http.offers_ntlm"), "fail");
+  EXPECT_NE(slow.evidence.at("http.offers_ntlm").find("no HTTP response: "), std::string::npos)
+      << slow.evidence.at("http.offers_ntlm");
+  EXPECT_NE(slow.evidence.at("http.offers_ntlm").find("timed out"), std::string::npos)
+      << slow.evidence.at("http.offers_ntlm");
+
+  // The whole probe needs about 40 answers, 40 s here: --max-time 2.5 stops it during the
+  // NEGOTIATE forms, after the first answer.
+  const ProbeRun cut = Probe(server.url() + "/", {"--max-time", "2.5", "--timeout", "5"});
+  const std::string limit = "the probe's time limit (--max-time 2.5 s) was reached";
+  EXPECT_EQ(cut.exit_code, 2) << Dump(cut);
+  EXPECT_EQ(cut.report["incomplete"], limit);
+  EXPECT_FALSE(cut.report.contains("error"));
+  EXPECT_TRUE(cut.failed.empty()) << Dump(cut);
+  EXPECT_EQ(cut.results.at("http.offers_ntlm"), "pass");
+  for (const auto& [id, result] : cut.results) {
+    if (id == "http.offers_ntlm" || id == "negotiate.version_accepted") {
+      continue;  // done before the limit
+    }
+    EXPECT_EQ(result, "skip") << id;
+    EXPECT_EQ(cut.evidence.at(id), "not run: " + limit) << id;
+  }
+  EXPECT_NE(cut.err.find(limit + ": the checks not done yet are skipped"), std::string::npos)
+      << cut.err;
+  EXPECT_NE(cut.err.find("ntlmh probe: incomplete: " + limit), std::string::npos) << cut.err;
+  EXPECT_EQ(RunNtlmh({"probe", "--timeout", "0"}).exit_code, 2);
+  EXPECT_EQ(RunNtlmh({"probe", "--max-time", "-1"}).exit_code, 2);
+  EXPECT_EQ(RunNtlmh({"probe", "--timeout", "abc"}).exit_code, 2);
 }
 
 TEST(Probe, NoNtlmOfferedIsExit2) {
@@ -440,7 +517,7 @@ TEST(Probe, BuiltInServerWithoutUrl) {
   EXPECT_NE(r.err.find("ntlmh probe: built-in mock server on http://127.0.0.1:"), std::string::npos)
       << r.err;
   EXPECT_NE(r.out.find("ntlmh probe: http://127.0.0.1:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("26 checks: 24 pass, 0 fail, 0 warn, 1 skip, 1 info"), std::string::npos)
+  EXPECT_NE(r.out.find("27 checks: 25 pass, 0 fail, 0 warn, 1 skip, 1 info"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("PASS  auth.mic_verified"), std::string::npos) << r.out;
 }
@@ -454,7 +531,7 @@ TEST(Probe, JunitReport) {
   EXPECT_EQ(r.exit_code, 1);
   const std::string& x = r.out;
   EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ntlmh probe\" "
-                    "tests=\"26\" failures=\"1\" skipped=\"1\">",
+                    "tests=\"27\" failures=\"1\" skipped=\"1\">",
                     0),
             0u)
       << x;
@@ -466,7 +543,7 @@ TEST(Probe, JunitReport) {
     EXPECT_EQ((*it)[2].str().rfind((*it)[1].str() + ".", 0), 0u);
     ++n;
   }
-  EXPECT_EQ(n, 26u);
+  EXPECT_EQ(n, 27u);
   EXPECT_NE(x.find("<testcase classname=\"ntlmh.probe.policy\" name=\"policy.ntlmv1_refused\">\n"
                    "      <failure message=\"an NTLMv1 response with extended session security: "
                    "accepted, HTTP 200\">"),
@@ -501,7 +578,7 @@ TEST(Probe, HtmlReportRendersInChromium) {
   ss << in.rdbuf();
   const std::string dom = ss.str();
   EXPECT_NE(dom.find("<h1>ntlmh probe report</h1>"), std::string::npos) << dom.substr(0, 500);
-  EXPECT_NE(dom.find("<span class=\"pass\">23 pass</span><span class=\"fail\">1 fail</span>"),
+  EXPECT_NE(dom.find("<span class=\"pass\">24 pass</span><span class=\"fail\">1 fail</span>"),
             std::string::npos);
   EXPECT_NE(dom.find("<svg id=\"handshake\""), std::string::npos);
   // The diagram: the offer, NEGOTIATE, CHALLENGE, AUTHENTICATE and the final 200.
@@ -516,7 +593,7 @@ TEST(Probe, HtmlReportRendersInChromium) {
        ++it) {
     rows[(*it)[2].str()] = (*it)[1].str();
   }
-  EXPECT_EQ(rows.size(), 26u);
+  EXPECT_EQ(rows.size(), 27u);
   EXPECT_EQ(rows["policy.ntlmv1_refused"], "fail");
   EXPECT_EQ(rows["auth.mic_verified"], "pass");
   EXPECT_EQ(rows["policy.epa_enforced"], "skip");

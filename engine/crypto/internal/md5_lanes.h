@@ -1,7 +1,7 @@
 // The MD5 compression function (RFC 1321 3.4) written once over any "word" type: uint32_t for
 // one message, or a bundle of independent messages hashed side by side (a pair of uint32_t for
 // two-way instruction-level parallelism, 8 x uint32_t in an AVX2 register for multi-buffer
-// hashing). The type needs +, ^, &, |, ~, and << / >> by an int. Internal: callers use
+// hashing). The type needs +, -, ^, &, |, ~, and << / >> by an int. Internal: callers use
 // md5.h, hmac_md5.h or ntlmv2.h.
 //
 // Every function here is force-inlined so that the AVX2 instantiation ends up inside the
@@ -48,6 +48,10 @@ struct Pair2 {
 template <typename W>
 NTLM_MD5_INLINE Pair2<W> operator+(const Pair2<W>& a, const Pair2<W>& b) {
   return {a.x + b.x, a.y + b.y};
+}
+template <typename W>
+NTLM_MD5_INLINE Pair2<W> operator-(const Pair2<W>& a, const Pair2<W>& b) {
+  return {a.x - b.x, a.y - b.y};
 }
 template <typename W>
 NTLM_MD5_INLINE Pair2<W> operator^(const Pair2<W>& a, const Pair2<W>& b) {
@@ -98,9 +102,15 @@ NTLM_MD5_INLINE T Splat(uint32_t v) {
   return SplatOf<T>::Get(v);
 }
 
-// T[i] repeated over the words of a vector type T, as a table row in memory.
-template <typename T, int I>
-struct WideRoundConstant {
+// True for a word type that holds a vector register's worth of lanes (a GCC vector, or a pair
+// of them), false for uint32_t and a pair of uint32_t. The vector forms of a step count
+// instructions (the lanes are throughput-bound); the scalar forms count latency.
+template <typename T>
+inline constexpr bool kIsVectorWord = sizeof(T) >= 16;
+
+// The constant V repeated over the words of a vector type T, as a table row in memory.
+template <typename T, uint32_t V>
+struct WideConstant {
   static constexpr int kWords = sizeof(T) / sizeof(uint32_t);
   struct Row {
     uint32_t w[kWords];
@@ -108,26 +118,26 @@ struct WideRoundConstant {
   static constexpr Row Make() {
     Row row{};
     for (int k = 0; k < kWords; ++k) {
-      row.w[k] = kMd5T[I];
+      row.w[k] = V;
     }
     return row;
   }
   alignas(T) static constexpr Row kRow = Make();
 };
 
-// T[i] in every lane. For vector words the constant is read from a table of whole vectors, so
+// V in every lane. For vector words the constant is read from a table of whole vectors, so
 // that it is an operand of the addition in memory instead of a broadcast built in registers.
 template <typename T>
-struct RoundConstant {
-  template <int I>
+struct ConstantOf {
+  template <uint32_t V>
   NTLM_MD5_INLINE static T Get() {
     if constexpr (sizeof(T) == sizeof(uint32_t)) {
-      return kMd5T[I];
+      return V;
     } else {
       static_assert(sizeof(T) % sizeof(uint32_t) == 0, "a vector of 32-bit words");
       // The empty asm hides the table's contents from the optimizer, which would otherwise
       // rebuild the value from an immediate (mov, vmovd, vpbroadcastd) in every step.
-      const void* p = &WideRoundConstant<T, I>::kRow;
+      const void* p = &WideConstant<T, V>::kRow;
       asm("" : "+r"(p));
       T v;
       __builtin_memcpy(&v, p, sizeof(T));
@@ -136,121 +146,219 @@ struct RoundConstant {
   }
 };
 template <typename W>
-struct RoundConstant<Pair2<W>> {
-  template <int I>
+struct ConstantOf<Pair2<W>> {
+  template <uint32_t V>
   NTLM_MD5_INLINE static Pair2<W> Get() {
-    const W w = RoundConstant<W>::template Get<I>();
+    const W w = ConstantOf<W>::template Get<V>();
     return {w, w};
   }
 };
 
+// The constant each step adds besides its message word: T[i] of RFC 1321 3.4, less one in the
+// vector form of round 4, whose step subtracts not(I) instead of adding I (see Md5Step4).
+template <typename T>
+constexpr uint32_t StepConstant(int i) {
+  return kMd5T[i] - (kIsVectorWord<T> && i >= 48 ? 1u : 0u);
+}
+
+// The sixteen message words of a block, as the steps read them: X[k] + StepConstant(i).
+template <typename T>
+struct Md5Words {
+  const T* x;
+  template <int I, int K>
+  NTLM_MD5_INLINE T Plus() const {
+    return x[K] + ConstantOf<T>::template Get<StepConstant<T>(I)>();
+  }
+};
+
+// A block whose words 4..15 are the same constants in every lane (HMAC's pad blocks after a
+// 16-byte key, a 16-byte message's padding): X[k] + StepConstant(i) is then one constant for
+// those words, folded at compile time. Tail::kWords[k] gives word k for k >= 4.
+template <typename T, typename Tail>
+struct Md5WordsConstTail {
+  const T* x;  // words 0..3
+  template <int I, int K>
+  NTLM_MD5_INLINE T Plus() const {
+    if constexpr (K < 4) {
+      return x[K] + ConstantOf<T>::template Get<StepConstant<T>(I)>();
+    } else {
+      return ConstantOf<T>::template Get<Tail::kWords[K] + StepConstant<T>(I)>();
+    }
+  }
+};
+
+// x <<< S. Vector words have no rotate instruction before AVX-512, so it is two shifts and an
+// or; a rotation by 16 swaps the 16-bit halves of each word instead, one byte shuffle.
+template <typename T>
+struct RotlOf {
+  template <int S>
+  NTLM_MD5_INLINE static T Get(const T& x) {
+    static_assert(S > 0 && S < 32, "rotation amount out of range");
+    if constexpr (S == 16 && sizeof(T) == 32) {
+      typedef uint8_t Bytes32 __attribute__((vector_size(32)));
+      const Bytes32 swap = {2,  3,  0,  1,  6,  7,  4,  5,  10, 11, 8,  9,  14, 15, 12, 13,
+                            18, 19, 16, 17, 22, 23, 20, 21, 26, 27, 24, 25, 30, 31, 28, 29};
+      Bytes32 b;
+      __builtin_memcpy(&b, &x, sizeof(b));
+#if defined(__clang__)
+      // clang (the fuzz and OSS-Fuzz builds) has no __builtin_shuffle; same permutation.
+      (void)swap;
+      b = __builtin_shufflevector(b, b, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 18,
+                                  19, 16, 17, 22, 23, 20, 21, 26, 27, 24, 25, 30, 31, 28, 29);
+#else
+      b = __builtin_shuffle(b, swap);
+#endif
+      T out;
+      __builtin_memcpy(&out, &b, sizeof(out));
+      return out;
+    } else {
+      return (x << S) | (x >> (32 - S));
+    }
+  }
+};
+template <typename W>
+struct RotlOf<Pair2<W>> {
+  template <int S>
+  NTLM_MD5_INLINE static Pair2<W> Get(const Pair2<W>& x) {
+    return {RotlOf<W>::template Get<S>(x.x), RotlOf<W>::template Get<S>(x.y)};
+  }
+};
 template <int S, typename T>
 NTLM_MD5_INLINE T Rotl(const T& x) {
-  static_assert(S > 0 && S < 32, "rotation amount out of range");
-  return (x << S) | (x >> (32 - S));
+  return RotlOf<T>::template Get<S>(x);
 }
 
-// One step [abcd k s i] of each round, RFC 1321 3.4: a = b + ((a + Fn(b,c,d) + X[k] + T[i]) <<< s).
-// The terms that do not depend on b are added first; G(b,c,d) = (b and d) + (c and not d),
-// since the two terms never share a set bit.
-template <int S, int I, typename T>
-NTLM_MD5_INLINE void Md5Step1(T& a, const T& b, const T& c, const T& d, const T& xk) {
-  a = b + Rotl<S>((a + xk + RoundConstant<T>::template Get<I>()) + (d ^ (b & (c ^ d))));
-}
-template <int S, int I, typename T>
-NTLM_MD5_INLINE void Md5Step2(T& a, const T& b, const T& c, const T& d, const T& xk) {
-  a = b + Rotl<S>((a + xk + RoundConstant<T>::template Get<I>() + (c & ~d)) + (b & d));
-}
-template <int S, int I, typename T>
-NTLM_MD5_INLINE void Md5Step3(T& a, const T& b, const T& c, const T& d, const T& xk) {
-  a = b + Rotl<S>((a + xk + RoundConstant<T>::template Get<I>()) + (b ^ (c ^ d)));
-}
-template <int S, int I, typename T>
-NTLM_MD5_INLINE void Md5Step4(T& a, const T& b, const T& c, const T& d, const T& xk) {
-  a = b + Rotl<S>((a + xk + RoundConstant<T>::template Get<I>()) + (c ^ (b | ~d)));
-}
-
-// Folds one block, given as its sixteen words x[0..15], into state s[0..3].
+// Keeps a pair of scalar words in two general registers after each step. Without it GCC packs
+// the pair into one SSE register (SLP vectorization), where a rotation is four instructions
+// and each step's latency grows by half: the pair then costs more than two chains side by side.
 template <typename T>
-NTLM_MD5_INLINE void Md5CompressLanes(T s[4], const T x[16]) {
+NTLM_MD5_INLINE void KeepScalar(T& v) {
+  if constexpr (sizeof(T) == 2 * sizeof(uint32_t)) {
+    asm("" : "+r"(v.x), "+r"(v.y));
+  }
+}
+
+// One step [abcd k s i] of each round, RFC 1321 3.4: a = b + ((a + Fn(b,c,d) + X[k] + T[i]) <<< s),
+// with |xt| = X[k] + T[i] (Md5Words). The terms that do not depend on b are added first;
+// G(b,c,d) = (b and d) + (c and not d), since the two terms never share a set bit.
+template <int S, typename T>
+NTLM_MD5_INLINE void Md5Step1(T& a, const T& b, const T& c, const T& d, const T& xt) {
+  a = b + Rotl<S>((a + xt) + (d ^ (b & (c ^ d))));
+  KeepScalar(a);
+}
+template <int S, typename T>
+NTLM_MD5_INLINE void Md5Step2(T& a, const T& b, const T& c, const T& d, const T& xt) {
+  a = b + Rotl<S>((a + xt + (c & ~d)) + (b & d));
+  KeepScalar(a);
+}
+template <int S, typename T>
+NTLM_MD5_INLINE void Md5Step3(T& a, const T& b, const T& c, const T& d, const T& xt) {
+  a = b + Rotl<S>((a + xt) + (b ^ (c ^ d)));
+  KeepScalar(a);
+}
+// I(b,c,d) = c xor (b or not d). For vector words, where every instruction counts:
+// I = not(c xor (not b and d)), and adding not(v) is subtracting v + 1, so the step is
+// (a + X[k] + T[i] - 1) - (c xor (not b and d)): an and-not, a xor and a subtraction, the 1
+// folded into the constant (StepConstant). Scalar words keep the form with the fewest
+// operations after b arrives (baseline x86-64 has no and-not instruction).
+template <int S, typename T>
+NTLM_MD5_INLINE void Md5Step4(T& a, const T& b, const T& c, const T& d, const T& xt) {
+  if constexpr (kIsVectorWord<T>) {
+    a = b + Rotl<S>((a + xt) - (c ^ (~b & d)));
+  } else {
+    a = b + Rotl<S>((a + xt) + (c ^ (b | ~d)));
+  }
+  KeepScalar(a);
+}
+
+// Folds one block into state s[0..3]; |m| gives each step's X[k] + T[i] (Md5Words,
+// Md5WordsConstTail).
+template <typename T, typename Words>
+NTLM_MD5_INLINE void Md5CompressLanesWith(T s[4], const Words& m) {
   T a = s[0], b = s[1], c = s[2], d = s[3];
 
   // Round 1: word k = i; shifts 7 12 17 22.
-  Md5Step1<7, 0>(a, b, c, d, x[0]);
-  Md5Step1<12, 1>(d, a, b, c, x[1]);
-  Md5Step1<17, 2>(c, d, a, b, x[2]);
-  Md5Step1<22, 3>(b, c, d, a, x[3]);
-  Md5Step1<7, 4>(a, b, c, d, x[4]);
-  Md5Step1<12, 5>(d, a, b, c, x[5]);
-  Md5Step1<17, 6>(c, d, a, b, x[6]);
-  Md5Step1<22, 7>(b, c, d, a, x[7]);
-  Md5Step1<7, 8>(a, b, c, d, x[8]);
-  Md5Step1<12, 9>(d, a, b, c, x[9]);
-  Md5Step1<17, 10>(c, d, a, b, x[10]);
-  Md5Step1<22, 11>(b, c, d, a, x[11]);
-  Md5Step1<7, 12>(a, b, c, d, x[12]);
-  Md5Step1<12, 13>(d, a, b, c, x[13]);
-  Md5Step1<17, 14>(c, d, a, b, x[14]);
-  Md5Step1<22, 15>(b, c, d, a, x[15]);
+  Md5Step1<7>(a, b, c, d, m.template Plus<0, 0>());
+  Md5Step1<12>(d, a, b, c, m.template Plus<1, 1>());
+  Md5Step1<17>(c, d, a, b, m.template Plus<2, 2>());
+  Md5Step1<22>(b, c, d, a, m.template Plus<3, 3>());
+  Md5Step1<7>(a, b, c, d, m.template Plus<4, 4>());
+  Md5Step1<12>(d, a, b, c, m.template Plus<5, 5>());
+  Md5Step1<17>(c, d, a, b, m.template Plus<6, 6>());
+  Md5Step1<22>(b, c, d, a, m.template Plus<7, 7>());
+  Md5Step1<7>(a, b, c, d, m.template Plus<8, 8>());
+  Md5Step1<12>(d, a, b, c, m.template Plus<9, 9>());
+  Md5Step1<17>(c, d, a, b, m.template Plus<10, 10>());
+  Md5Step1<22>(b, c, d, a, m.template Plus<11, 11>());
+  Md5Step1<7>(a, b, c, d, m.template Plus<12, 12>());
+  Md5Step1<12>(d, a, b, c, m.template Plus<13, 13>());
+  Md5Step1<17>(c, d, a, b, m.template Plus<14, 14>());
+  Md5Step1<22>(b, c, d, a, m.template Plus<15, 15>());
 
   // Round 2: word k = (1 + 5i) mod 16; shifts 5 9 14 20.
-  Md5Step2<5, 16>(a, b, c, d, x[1]);
-  Md5Step2<9, 17>(d, a, b, c, x[6]);
-  Md5Step2<14, 18>(c, d, a, b, x[11]);
-  Md5Step2<20, 19>(b, c, d, a, x[0]);
-  Md5Step2<5, 20>(a, b, c, d, x[5]);
-  Md5Step2<9, 21>(d, a, b, c, x[10]);
-  Md5Step2<14, 22>(c, d, a, b, x[15]);
-  Md5Step2<20, 23>(b, c, d, a, x[4]);
-  Md5Step2<5, 24>(a, b, c, d, x[9]);
-  Md5Step2<9, 25>(d, a, b, c, x[14]);
-  Md5Step2<14, 26>(c, d, a, b, x[3]);
-  Md5Step2<20, 27>(b, c, d, a, x[8]);
-  Md5Step2<5, 28>(a, b, c, d, x[13]);
-  Md5Step2<9, 29>(d, a, b, c, x[2]);
-  Md5Step2<14, 30>(c, d, a, b, x[7]);
-  Md5Step2<20, 31>(b, c, d, a, x[12]);
+  Md5Step2<5>(a, b, c, d, m.template Plus<16, 1>());
+  Md5Step2<9>(d, a, b, c, m.template Plus<17, 6>());
+  Md5Step2<14>(c, d, a, b, m.template Plus<18, 11>());
+  Md5Step2<20>(b, c, d, a, m.template Plus<19, 0>());
+  Md5Step2<5>(a, b, c, d, m.template Plus<20, 5>());
+  Md5Step2<9>(d, a, b, c, m.template Plus<21, 10>());
+  Md5Step2<14>(c, d, a, b, m.template Plus<22, 15>());
+  Md5Step2<20>(b, c, d, a, m.template Plus<23, 4>());
+  Md5Step2<5>(a, b, c, d, m.template Plus<24, 9>());
+  Md5Step2<9>(d, a, b, c, m.template Plus<25, 14>());
+  Md5Step2<14>(c, d, a, b, m.template Plus<26, 3>());
+  Md5Step2<20>(b, c, d, a, m.template Plus<27, 8>());
+  Md5Step2<5>(a, b, c, d, m.template Plus<28, 13>());
+  Md5Step2<9>(d, a, b, c, m.template Plus<29, 2>());
+  Md5Step2<14>(c, d, a, b, m.template Plus<30, 7>());
+  Md5Step2<20>(b, c, d, a, m.template Plus<31, 12>());
 
   // Round 3: word k = (5 + 3i) mod 16; shifts 4 11 16 23.
-  Md5Step3<4, 32>(a, b, c, d, x[5]);
-  Md5Step3<11, 33>(d, a, b, c, x[8]);
-  Md5Step3<16, 34>(c, d, a, b, x[11]);
-  Md5Step3<23, 35>(b, c, d, a, x[14]);
-  Md5Step3<4, 36>(a, b, c, d, x[1]);
-  Md5Step3<11, 37>(d, a, b, c, x[4]);
-  Md5Step3<16, 38>(c, d, a, b, x[7]);
-  Md5Step3<23, 39>(b, c, d, a, x[10]);
-  Md5Step3<4, 40>(a, b, c, d, x[13]);
-  Md5Step3<11, 41>(d, a, b, c, x[0]);
-  Md5Step3<16, 42>(c, d, a, b, x[3]);
-  Md5Step3<23, 43>(b, c, d, a, x[6]);
-  Md5Step3<4, 44>(a, b, c, d, x[9]);
-  Md5Step3<11, 45>(d, a, b, c, x[12]);
-  Md5Step3<16, 46>(c, d, a, b, x[15]);
-  Md5Step3<23, 47>(b, c, d, a, x[2]);
+  Md5Step3<4>(a, b, c, d, m.template Plus<32, 5>());
+  Md5Step3<11>(d, a, b, c, m.template Plus<33, 8>());
+  Md5Step3<16>(c, d, a, b, m.template Plus<34, 11>());
+  Md5Step3<23>(b, c, d, a, m.template Plus<35, 14>());
+  Md5Step3<4>(a, b, c, d, m.template Plus<36, 1>());
+  Md5Step3<11>(d, a, b, c, m.template Plus<37, 4>());
+  Md5Step3<16>(c, d, a, b, m.template Plus<38, 7>());
+  Md5Step3<23>(b, c, d, a, m.template Plus<39, 10>());
+  Md5Step3<4>(a, b, c, d, m.template Plus<40, 13>());
+  Md5Step3<11>(d, a, b, c, m.template Plus<41, 0>());
+  Md5Step3<16>(c, d, a, b, m.template Plus<42, 3>());
+  Md5Step3<23>(b, c, d, a, m.template Plus<43, 6>());
+  Md5Step3<4>(a, b, c, d, m.template Plus<44, 9>());
+  Md5Step3<11>(d, a, b, c, m.template Plus<45, 12>());
+  Md5Step3<16>(c, d, a, b, m.template Plus<46, 15>());
+  Md5Step3<23>(b, c, d, a, m.template Plus<47, 2>());
 
   // Round 4: word k = 7i mod 16; shifts 6 10 15 21.
-  Md5Step4<6, 48>(a, b, c, d, x[0]);
-  Md5Step4<10, 49>(d, a, b, c, x[7]);
-  Md5Step4<15, 50>(c, d, a, b, x[14]);
-  Md5Step4<21, 51>(b, c, d, a, x[5]);
-  Md5Step4<6, 52>(a, b, c, d, x[12]);
-  Md5Step4<10, 53>(d, a, b, c, x[3]);
-  Md5Step4<15, 54>(c, d, a, b, x[10]);
-  Md5Step4<21, 55>(b, c, d, a, x[1]);
-  Md5Step4<6, 56>(a, b, c, d, x[8]);
-  Md5Step4<10, 57>(d, a, b, c, x[15]);
-  Md5Step4<15, 58>(c, d, a, b, x[6]);
-  Md5Step4<21, 59>(b, c, d, a, x[13]);
-  Md5Step4<6, 60>(a, b, c, d, x[4]);
-  Md5Step4<10, 61>(d, a, b, c, x[11]);
-  Md5Step4<15, 62>(c, d, a, b, x[2]);
-  Md5Step4<21, 63>(b, c, d, a, x[9]);
+  Md5Step4<6>(a, b, c, d, m.template Plus<48, 0>());
+  Md5Step4<10>(d, a, b, c, m.template Plus<49, 7>());
+  Md5Step4<15>(c, d, a, b, m.template Plus<50, 14>());
+  Md5Step4<21>(b, c, d, a, m.template Plus<51, 5>());
+  Md5Step4<6>(a, b, c, d, m.template Plus<52, 12>());
+  Md5Step4<10>(d, a, b, c, m.template Plus<53, 3>());
+  Md5Step4<15>(c, d, a, b, m.template Plus<54, 10>());
+  Md5Step4<21>(b, c, d, a, m.template Plus<55, 1>());
+  Md5Step4<6>(a, b, c, d, m.template Plus<56, 8>());
+  Md5Step4<10>(d, a, b, c, m.template Plus<57, 15>());
+  Md5Step4<15>(c, d, a, b, m.template Plus<58, 6>());
+  Md5Step4<21>(b, c, d, a, m.template Plus<59, 13>());
+  Md5Step4<6>(a, b, c, d, m.template Plus<60, 4>());
+  Md5Step4<10>(d, a, b, c, m.template Plus<61, 11>());
+  Md5Step4<15>(c, d, a, b, m.template Plus<62, 2>());
+  Md5Step4<21>(b, c, d, a, m.template Plus<63, 9>());
 
   s[0] = s[0] + a;
   s[1] = s[1] + b;
   s[2] = s[2] + c;
   s[3] = s[3] + d;
+}
+
+// Folds one block, given as its sixteen words x[0..15], into state s[0..3].
+template <typename T>
+NTLM_MD5_INLINE void Md5CompressLanes(T s[4], const T x[16]) {
+  Md5CompressLanesWith(s, Md5Words<T>{x});
 }
 
 }  // namespace ntlm::crypto::internal
