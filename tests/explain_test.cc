@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -54,13 +55,33 @@ using Json = nlohmann::json;
 constexpr char kUser[] = "CORP\\alice";
 constexpr char kPassword[] = "Secret1!";
 
-std::string TempDir() {
-  static std::string dir = [] {
+// One directory per test process (ctest runs each test in its own), removed when the process
+// exits so the recordings and captures do not pile up in /tmp.
+class ScratchDir {
+ public:
+  ScratchDir() {
     char tmpl[] = "/tmp/ntlmh-explain-test-XXXXXX";
     const char* d = mkdtemp(tmpl);
-    return std::string(d == nullptr ? "/tmp" : d);
-  }();
-  return dir;
+    if (d != nullptr) {
+      path_ = d;
+    }
+  }
+  ~ScratchDir() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path_, ignored);
+    }
+  }
+  const std::string& path() const { return path_.empty() ? fallback_ : path_; }
+
+ private:
+  std::string path_;
+  std::string fallback_ = "/tmp";
+};
+
+std::string TempDir() {
+  static ScratchDir dir;
+  return dir.path();
 }
 
 std::string TempPath(const std::string& name) { return TempDir() + "/" + name; }
