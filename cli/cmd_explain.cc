@@ -47,7 +47,11 @@ constexpr char kEpilogue[] =
     "section (or RFC) and the evidence; --json prints one JSON document.\n"
     "\n"
     "Exit status: 0 when every handshake would succeed, 1 when a cause was found, 2 when the\n"
-    "input cannot be read or holds no NTLM handshake.\n";
+    "input cannot be read or holds no NTLM handshake, 3 when no cause was found but a\n"
+    "handshake cannot be judged because the capture lost data where one of its legs belongs.\n";
+
+constexpr char kEmptyPassword[] =
+    "--password-stdin: standard input gave an empty password (its first line is the password)";
 
 void Write(std::FILE* f, const std::string& s) { std::fwrite(s.data(), 1, s.size(), f); }
 
@@ -154,6 +158,8 @@ void PrintText(size_t index, const explain::Verdict& v) {
   }
   if (v.outcome == explain::Outcome::kSuccess) {
     Line("  result: success: nothing found that would make the server refuse it");
+  } else if (v.outcome == explain::Outcome::kUndecided) {
+    Line("  result: cannot tell: the capture is incomplete");
   } else {
     Line("  result: failure; " + std::to_string(v.causes.size()) +
          (v.causes.size() == 1 ? " cause" : " causes") + ", most likely first:");
@@ -263,6 +269,9 @@ int RunExplain(int argc, char** argv) {
       if (!ignored.ok()) {
         return Fail(json, "standard input", ignored.error());
       }
+      if (pw.empty()) {
+        return Usage(kEmptyPassword);
+      }
       secrets.password = pw;
     }
     ntlm::Result<explain::Transcript> t = explain::Transcript{};
@@ -296,6 +305,9 @@ int RunExplain(int argc, char** argv) {
         if (!ignored.ok()) {
           return Fail(json, "standard input", ignored.error());
         }
+        if (pw.empty()) {
+          return Usage(kEmptyPassword);
+        }
         secrets.password = pw;
       }
     } else {
@@ -307,6 +319,9 @@ int RunExplain(int argc, char** argv) {
         return Fail(json, input_name, lines.error());
       }
       if (password_stdin) {
+        if (pw.empty()) {
+          return Usage(kEmptyPassword);
+        }
         secrets.password = pw;
       }
       inputs = std::move(*lines);
@@ -327,18 +342,25 @@ int RunExplain(int argc, char** argv) {
                                 "no NTLM handshake found"));
   }
 
+  // 1 when any handshake has a cause; else 3 when one cannot be judged (the capture lost data
+  // where a leg belongs: no cause was found, so it is not 1); else 0.
   int status = 0;
+  bool undecided = false;
   Json doc;
   doc["handshakes"] = Json::array();
   for (size_t i = 0; i < handshakes.size(); ++i) {
     const explain::Verdict v = explain::Analyze(handshakes[i], secrets);
     if (v.outcome == explain::Outcome::kFailure) {
       status = 1;
+    } else if (v.outcome == explain::Outcome::kUndecided) {
+      undecided = true;
     }
     if (json) {
       Json h{{"handshake", i + 1},
              {"where", v.label},
-             {"outcome", v.outcome == explain::Outcome::kSuccess ? "success" : "failure"}};
+             {"outcome", v.outcome == explain::Outcome::kSuccess     ? "success"
+                         : v.outcome == explain::Outcome::kUndecided ? "undecided"
+                                                                     : "failure"}};
       if (!v.response_kind.empty()) {
         h["user"] = v.user;
         h["domain"] = v.domain;
@@ -370,7 +392,7 @@ int RunExplain(int argc, char** argv) {
       Line("note: " + n);
     }
   }
-  return status;
+  return status == 0 && undecided ? 3 : status;
 }
 
 }  // namespace ntlmh

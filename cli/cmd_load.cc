@@ -174,8 +174,9 @@ int RunLoad(int argc, char** argv) {
   } else {
     const double seconds =
         parsed.count("duration") != 0 ? parsed["duration"].as<double>() : kDefaultSeconds;
-    if (!(seconds > 0 && seconds <= kMaxSeconds)) {
-      return Usage("-d wants seconds in (0, 3600]");
+    // At least 0.1 s: shorter runs would measure nothing (or round to no time at all).
+    if (!(seconds >= 0.1 && seconds <= kMaxSeconds)) {
+      return Usage("-d wants seconds in [0.1, 3600]");
     }
     options.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   }
@@ -184,8 +185,8 @@ int RunLoad(int argc, char** argv) {
     return Usage("--threads wants 1..8");
   }
   const double timeout = parsed["timeout"].as<double>();
-  if (!(timeout > 0 && timeout <= 600)) {
-    return Usage("--timeout wants seconds in (0, 600]");
+  if (!(timeout >= 0.001 && timeout <= 600)) {
+    return Usage("--timeout wants seconds in [0.001, 600]");
   }
   options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   if (parsed.count("insecure") != 0 && parsed.count("cacert") != 0) {
@@ -285,10 +286,16 @@ int RunLoad(int argc, char** argv) {
   if (json) {
     Json out;
     out["handshakes_per_sec"] = Rounded(rate, 2);
-    out["latency_ms"] = Json{{"p50", Ms(lat.Percentile(50))},
-                             {"p90", Ms(lat.Percentile(90))},
-                             {"p99", Ms(lat.Percentile(99))},
-                             {"max", Ms(lat.max())}};
+    // Latency is of the units that succeeded: null when none did (0 would read as instant).
+    if (r.handshakes == 0) {
+      out["latency_ms"] = Json{{"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr},
+                               {"max", nullptr}};
+    } else {
+      out["latency_ms"] = Json{{"p50", Ms(lat.Percentile(50))},
+                               {"p90", Ms(lat.Percentile(90))},
+                               {"p99", Ms(lat.Percentile(99))},
+                               {"max", Ms(lat.max())}};
+    }
     Json errors = Json::object();
     for (const auto& [kind, n] : r.errors) {
       errors[kind] = n;
@@ -315,9 +322,13 @@ int RunLoad(int argc, char** argv) {
                        "\n";
     text += (options.reuse ? "requests:   " : "handshakes: ") + std::to_string(r.handshakes) +
             " in " + Fixed(r.seconds, 2) + " s, " + Fixed(rate, 1) + "/s\n";
-    text += "latency ms: p50 " + Fixed(Ms(lat.Percentile(50)), 3) + "  p90 " +
-            Fixed(Ms(lat.Percentile(90)), 3) + "  p99 " + Fixed(Ms(lat.Percentile(99)), 3) +
-            "  max " + Fixed(Ms(lat.max()), 3) + "\n";
+    if (r.handshakes == 0) {
+      text += "latency ms: none (nothing succeeded)\n";
+    } else {
+      text += "latency ms: p50 " + Fixed(Ms(lat.Percentile(50)), 3) + "  p90 " +
+              Fixed(Ms(lat.Percentile(90)), 3) + "  p99 " + Fixed(Ms(lat.Percentile(99)), 3) +
+              "  max " + Fixed(Ms(lat.max()), 3) + "\n";
+    }
     if (r.failed == 0) {
       text += "errors:     none\n";
     } else {

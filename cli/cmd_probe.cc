@@ -54,8 +54,10 @@ constexpr char kEpilogue[] =
     "(unreachable, no NTLM offered), --max-time stopped the probe before a check failed,\n"
     "every selected check was skipped, or bad arguments. See docs/probe.md.\n";
 
-int Usage(const std::string& text) {
-  std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(text).c_str());
+// |text| is escaped for the terminal when it may hold user input; a fixed message (with a
+// backslash in "[DOMAIN\]USER") is printed as written.
+int Usage(const std::string& text, bool escape = true) {
+  std::fprintf(stderr, "%s: %s\n", kName, (escape ? EscapeForTerminal(text) : text).c_str());
   return 2;
 }
 
@@ -169,7 +171,7 @@ int RunProbe(int argc, char** argv) {
   if (args.count("url") != 0) {
     url_text = args["url"].as<std::string>();
     if (args.count("user") == 0) {
-      return Usage("-u [DOMAIN\\]USER is required with a URL");
+      return Usage("-u [DOMAIN\\]USER is required with a URL", /*escape=*/false);
     }
     options.user = args["user"].as<std::string>();
     if (args.count("password") == 0 && std::getenv("NTLM_PASSWORD") == nullptr) {
@@ -222,6 +224,10 @@ int RunProbe(int argc, char** argv) {
   options.url = *url;
   options.target = url_text;
   http::ConnectOptions connect;
+  // The largest CHALLENGE the wire format allows (TargetName and TargetInfo each up to 65535
+  // bytes, 16-bit lengths [MS-NLMP 2.2.1.2]) is about 128 KiB, 175 KiB in base64: the probe
+  // reads a response header that large, so that it can judge any CHALLENGE it is sent.
+  connect.max_response_header_bytes = 256 * 1024;
   connect.tls.verify = args.count("insecure") == 0;
   if (args.count("cacert") != 0) {
     connect.tls.ca_file = args["cacert"].as<std::string>();

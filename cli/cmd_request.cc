@@ -5,6 +5,7 @@
 // 1 when authentication fails (401/403/407 in the end, a refusal, a bare NTLM on the second
 // leg), with the reason; 2 on usage, transport or protocol errors, and other final statuses.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -416,6 +417,13 @@ Json HarOf(const http::Url& url, const http::AuthResult& r) {
               {"redirectURL", ""},
               {"headersSize", -1},
               {"bodySize", -1}};
+    if (!leg.response.has_value()) {
+      // HAR 1.2 has no field for a request that got no response: status 0, and the reason in a
+      // custom field (HAR 1.2 allows "_"-prefixed ones). `ntlmh explain` reads it.
+      resp["_error"] = &leg == &r.legs.back() && r.outcome == http::AuthOutcome::kError
+                           ? r.error.ToString()
+                           : std::string("no response: the connection failed or was closed");
+    }
     if (leg.response.has_value()) {
       const http::Response& res = *leg.response;
       resp["status"] = res.status;
@@ -457,16 +465,40 @@ Json HarOf(const http::Url& url, const http::AuthResult& r) {
                                                        : std::to_string(leg.connection_id);
     entries.push_back(std::move(entry));
   }
-  return Json{{"log", Json{{"version", "1.2"},
-                           {"creator", Json{{"name", "ntlmh request"}, {"version", "1"}}},
-                           {"entries", entries}}}};
+  Json log{{"version", "1.2"},
+           {"creator", Json{{"name", "ntlmh request"}, {"version", "1"}}},
+           {"entries", entries}};
+  if (r.outcome == http::AuthOutcome::kError) {
+    // The exchange ended in an error, possibly before a leg was written (the connection closed
+    // after the CHALLENGE): recorded so that `ntlmh explain` does not blame the client.
+    log["_error"] = r.error.ToString();
+  }
+  return Json{{"log", log}};
 }
 
-// Writes |text| to |path|, created with mode 0600 (it holds credentials' responses).
+// Writes |text| to |path|, which ends up a regular file of mode 0600 whatever it was before (it
+// holds the client's responses, which can be cracked offline). A symbolic link is refused, not
+// followed; a FIFO or device is refused without blocking; an existing file is made private
+// before it is truncated and written.
 bool WritePrivateFile(const std::string& path, const std::string& text, std::string* error) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0) {
+    // ENXIO: a FIFO without a reader (O_NONBLOCK), which is no file to keep a HAR in either.
+    *error = errno == ELOOP   ? std::string("it is a symbolic link; give the file itself")
+             : errno == ENXIO ? std::string("not a regular file")
+                              : std::string(std::strerror(errno));
+    return false;
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = "not a regular file";
+    close(fd);
+    return false;
+  }
+  if (fchmod(fd, 0600) != 0 || ftruncate(fd, 0) != 0) {
     *error = std::strerror(errno);
+    close(fd);
     return false;
   }
   size_t done = 0;

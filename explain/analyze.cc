@@ -13,6 +13,7 @@
 #include "engine/http_auth.h"
 #include "engine/lint.h"
 #include "engine/messages.h"
+#include "engine/server.h"
 #include "engine/text.h"
 
 namespace ntlmh::explain {
@@ -31,10 +32,13 @@ constexpr uint32_t kNegotiableFlags =
 // policy the server may or may not have.
 int Rank(const std::string& id) {
   static const char* const kOrder[] = {
+      "capture_incomplete",
       "malformed_message",
       "bare_offer_to_negotiate",
       "connection_close_on_challenge",
       "connection_switched",
+      "closed_after_challenge",
+      "error_after_challenge",
       "no_challenge",
       "no_authenticate",
       "lm_sent",
@@ -62,6 +66,54 @@ int Rank(const std::string& id) {
     }
   }
   return static_cast<int>(std::size(kOrder));
+}
+
+// What a server's "X-NTLM-Reject" reason (ntlmh serve's names, engine/server.h) means, as the
+// finding it confirms. The rule is the one engine/server.h gives the reason.
+struct StatedReason {
+  const char* reason;
+  const char* id;
+  const char* summary;
+};
+constexpr StatedReason kStated[] = {
+    {"channel_binding_mismatch", "channel_bindings_wrong",
+     "the server says the channel binding hash does not match its TLS channel: the client "
+     "bound the handshake to another channel (a TLS-inspecting proxy, or another certificate)"},
+    {"channel_binding_missing", "no_channel_bindings",
+     "the server says the client sent no channel bindings, and it requires them (Extended "
+     "Protection)"},
+    {"wrong_proof", "server_rejected",
+     "the server says the response does not verify: the password is wrong, or the client "
+     "hashed other names than it sent (give the password with --password-stdin or "
+     "NTLM_PASSWORD, or --nt-hash, to tell which)"},
+    {"out_of_order", "server_rejected",
+     "the server says the AUTHENTICATE came out of order: it holds no CHALLENGE for it on this "
+     "connection (the AUTHENTICATE went on another connection, or the server let the "
+     "challenge go)"},
+    {"unknown_user", "server_rejected",
+     "the server says it does not know the user in the domain the client sent"},
+    {"mic_wrong", "mic_wrong", "the server says the MIC is wrong"},
+    {"mic_missing", "mic_missing",
+     "the server says the AUTHENTICATE has no MIC where one is required"},
+    {"timestamp_mismatch", "timestamp_mismatch",
+     "the server says the echoed MsvAvTimestamp is not the one it sent"},
+    {"target_info_mismatch", "target_info_mismatch",
+     "the server says the target info in the client's NTLMv2 blob is not the one it sent"},
+    {"ntlmv1_refused", "ntlmv1_sent", "the server says it refuses NTLMv1"},
+    {"lm_refused", "lm_sent", "the server says it refuses LM responses"},
+    {"anonymous_refused", "anonymous", "the server says it refuses anonymous authentication"},
+};
+
+// The [MS-NLMP] section engine/server.h gives a reject reason, or 3.2.5.1.2 (the server's
+// check of the AUTHENTICATE) for a reason it does not name.
+std::string StatedRule(std::string_view reason) {
+  for (int r = 0; r <= static_cast<int>(ntlm::RejectReason::kBadSessionKey); ++r) {
+    const auto rr = static_cast<ntlm::RejectReason>(r);
+    if (reason == ntlm::RejectReasonName(rr) && *ntlm::RejectReasonRule(rr) != '\0') {
+      return ntlm::RejectReasonRule(rr);
+    }
+  }
+  return "MS-NLMP 3.2.5.1.2";
 }
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -230,7 +282,34 @@ void Analysis::Structure() {
                        "server must refuse it",
         {h_.unreadable_request->where + ": " + h_.unreadable_request->what});
   }
-  if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate &&
+  // A leg that is missing from an input that lost data may lie in what was lost: say so, and
+  // blame no peer.
+  const bool lost = !h_.capture_damage.empty();
+  auto incomplete = [&](const std::string& rule, const std::string& what,
+                        const std::string& where) {
+    std::vector<std::string> evidence = {where};
+    for (const std::string& d : h_.capture_damage) {
+      evidence.push_back("note: " + d);
+    }
+    Add(true, "capture_incomplete", rule,
+        "cannot tell: the capture is incomplete: " + what +
+            " may lie in the data the capture lost, so no peer can be blamed",
+        std::move(evidence));
+  };
+  if (lost && h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate &&
+      !h_.unreadable_challenge && !h_.unreadable_request) {
+    incomplete("MS-NLMP 3.2.5.1.1", "the CHALLENGE for the NEGOTIATE", h_.negotiate->where);
+  } else if (lost && h_.authenticate && !h_.challenge) {
+    incomplete("MS-NLMP 3.1.5.1.2", "the CHALLENGE for the AUTHENTICATE", h_.authenticate->where);
+  } else if (lost && h_.challenge && !h_.authenticate && !h_.unreadable_request) {
+    incomplete("MS-NLMP 3.1.5.1.2", "the AUTHENTICATE after the CHALLENGE", h_.challenge->where);
+  } else if (lost && h_.http && h_.authenticate && !h_.final_status && !h_.final_error) {
+    incomplete("MS-NLMP 3.2.5.1.2", "the server's response to the AUTHENTICATE",
+               h_.authenticate->where);
+  }
+  if (lost && (!h_.challenge || !h_.authenticate)) {
+    // Reported as capture_incomplete above.
+  } else if (h_.negotiate && !h_.challenge && !h_.bare_offer_where && !h_.authenticate &&
       !h_.unreadable_challenge && !h_.unreadable_request) {
     Add(true, "no_challenge", "MS-NLMP 3.2.5.1.1",
         h_.http ? "the server sent no CHALLENGE for the NEGOTIATE"
@@ -238,7 +317,9 @@ void Analysis::Structure() {
                   "and cannot be judged a success",
         {h_.negotiate->where});
   }
-  if (h_.authenticate && !h_.challenge) {
+  if (lost) {
+    // Missing legs: reported as capture_incomplete above.
+  } else if (h_.authenticate && !h_.challenge) {
     // Without the CHALLENGE neither the response (it is keyed to the server challenge), nor the
     // MIC, nor the echoed target info can be checked: never report such a handshake a success.
     Add(true, "no_challenge", "MS-NLMP 3.1.5.1.2",
@@ -246,10 +327,26 @@ void Analysis::Structure() {
         "the echoed target info cannot be checked (give all three messages)",
         {h_.authenticate->where});
   }
-  if (h_.challenge && !h_.authenticate && !h_.unreadable_request) {
+  if (lost) {
+    // Reported as capture_incomplete above.
+  } else if (h_.challenge && !h_.authenticate && !h_.unreadable_request &&
+             !h_.ended_in_error.empty()) {
+    Add(true, "error_after_challenge", "MS-NLMP 3.1.5.1.2",
+        "no AUTHENTICATE followed the CHALLENGE because the recorded exchange ended in an "
+        "error there (the server closed the connection after the CHALLENGE, or the client "
+        "could not answer it); the client did not abandon the handshake",
+        {h_.challenge->where + ": the last message of this handshake",
+         "the recording says: " + h_.ended_in_error});
+  } else if (h_.challenge && !h_.authenticate && !h_.unreadable_request) {
     Add(true, "no_authenticate", "MS-NLMP 3.1.5.1.2",
         "the client sent no AUTHENTICATE after the CHALLENGE: the handshake was abandoned",
         {h_.challenge->where + ": the last message of this handshake"});
+  }
+  if (h_.authenticate && h_.challenge && !h_.final_status && h_.final_error) {
+    Add(true, "closed_after_challenge", "MS-NLMP 3.2.5.1.2",
+        "the server closed the connection after the CHALLENGE: the AUTHENTICATE got no "
+        "response, so the server never said whether it accepts it",
+        {h_.final_where + ": no response (" + *h_.final_error + ")"});
   }
   if (!auth_) {
     return;
@@ -376,6 +473,15 @@ void Analysis::ChannelBindings() {
   }
   const ntlm::AvPair* cb = auth_->ntlmv2->blob.av_pairs.Find(ntlm::AvId::kChannelBindings);
   const bool sent = cb != nullptr && !AllZero(cb->value);
+  if (h_.http && !h_.tls) {
+    // Channel bindings bind the handshake to a TLS channel (RFC 5929): over plain HTTP there is
+    // none, and a recording without an https: URL gives no evidence of one.
+    if (s_.certificate_der) {
+      Check("channel bindings not judged: no TLS in this recording (no https: URL), and they "
+            "apply only over TLS [MS-NLMP 3.1.5.1.2; RFC 5929 4]");
+    }
+    return;
+  }
   if (s_.certificate_der) {
     auto expected = ntlm::TlsServerEndPointBindingsHash(*s_.certificate_der);
     if (!expected.ok()) {
@@ -395,6 +501,14 @@ void Analysis::ChannelBindings() {
       Check(
           "MsvAvChannelBindings matches the certificate (tls-server-end-point) "
           "[MS-NLMP 2.2.2.1]");
+    } else if (h_.final_status && *h_.final_status >= 200 && *h_.final_status < 300) {
+      Add(false, "channel_bindings_not_this_cert", "MS-NLMP 2.2.2.1",
+          "the channel binding hash is not the one of this certificate, yet the server accepted "
+          "the handshake: --cert is not the certificate the client bound to, or the server does "
+          "not enforce Extended Protection",
+          {h_.authenticate->where +
+           ": MsvAvChannelBindings differs from MD5(gss_channel_bindings_struct) over "
+           "\"tls-server-end-point:\" and the certificate's hash [RFC 5929 4.1]"});
     } else {
       Add(true, "channel_bindings_wrong", "MS-NLMP 2.2.2.1",
           "the channel binding hash is not the one of this certificate: the client bound the "
@@ -681,7 +795,7 @@ void Analysis::Finish() {
   v_.final_status = h_.final_status;
   if (h_.http && h_.authenticate &&
       (h_.final_method == "POST" || h_.final_method == "PUT" || h_.final_method == "PATCH") &&
-      h_.body_before > 0 && h_.final_body == 0) {
+      h_.body_before > 0 && h_.final_body == 0 && !h_.final_body_unknown) {
     Add(true, "body_not_resent", "RFC 9110 11.6.2",
         "the request that carried the AUTHENTICATE had no body, though the " + h_.final_method +
             " sent one before: the server processed an empty " + h_.final_method,
@@ -691,15 +805,92 @@ void Analysis::Finish() {
 
   const bool http_refused = h_.final_status && (*h_.final_status == 401 || *h_.final_status == 407);
   const bool http_ok = h_.final_status && *h_.final_status >= 200 && *h_.final_status < 400;
-  const bool any_fatal =
-      std::any_of(found_.begin(), found_.end(), [](const Found& f) { return f.fatal; });
+  const bool http_2xx = h_.final_status && *h_.final_status >= 200 && *h_.final_status < 300;
 
   std::stable_sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) {
     return Rank(a.finding.id) < Rank(b.finding.id);
   });
-  if (!any_fatal && http_ok) {
+  // What the server said leads: its X-NTLM-Reject reason confirms a finding (moved first, with
+  // the header as evidence) or is a cause of its own, ahead of every guess.
+  if (http_refused && !h_.reject_header.empty()) {
+    const std::string evidence =
+        h_.final_where + ": HTTP " + std::to_string(*h_.final_status) +
+        " (X-NTLM-Reject: " + h_.reject_header + ")";
+    const StatedReason* stated = nullptr;
+    for (const StatedReason& r : kStated) {
+      if (h_.reject_header == r.reason) {
+        stated = &r;
+      }
+    }
+    const std::string id = stated != nullptr ? stated->id : "server_rejected";
+    // The findings the reason confirms: the same id; for "wrong_proof" what the password check
+    // found; for "unknown_user" the names checked against -u/-d.
+    auto confirms = [&](const std::string& f) {
+      if (f == id) {
+        return true;
+      }
+      if (h_.reject_header == "wrong_proof") {
+        return f == "wrong_password" || f == "spelling_mismatch";
+      }
+      if (h_.reject_header == "unknown_user") {
+        return f == "wrong_user" || f == "wrong_domain";
+      }
+      return false;
+    };
+    auto it = std::find_if(found_.begin(), found_.end(),
+                           [&](const Found& f) { return confirms(f.finding.id); });
+    if (it != found_.end()) {
+      // Confirmed: it leads, with the server's word as evidence.
+      Found lead = std::move(*it);
+      found_.erase(it);
+      lead.finding.evidence.push_back(evidence);
+      lead.fatal = true;
+      found_.insert(found_.begin(), std::move(lead));
+    } else if (std::none_of(found_.begin(), found_.end(),
+                            [](const Found& f) { return f.fatal; })) {
+      // Only guesses (or nothing) were found: the server's stated reason leads them. A certain
+      // cause (a switched connection, a wrong MIC, ...) keeps the lead, as it explains the
+      // reason; the reason is on the "checked: HTTP ..." line.
+      Found lead;
+      lead.finding = Finding{
+          h_.reject_header == "wrong_proof" ? std::string("rejected_without_visible_fault") : id,
+          StatedRule(h_.reject_header),
+          stated != nullptr
+              ? std::string(stated->summary)
+              : "the server says it refused the handshake because of " + Quote(h_.reject_header),
+          {evidence}};
+      found_.insert(found_.begin(), std::move(lead));
+    }
+  }
+  const bool any_fatal =
+      std::any_of(found_.begin(), found_.end(), [](const Found& f) { return f.fatal; });
+  // The domain heuristic (no -d: the domain sent is not the server's) is a guess: behind a
+  // certain cause or the server's stated reason it is a warning, never a cause.
+  if (any_fatal) {
+    for (auto it = found_.begin(); it != found_.end();) {
+      if (!it->fatal && it->finding.id == "wrong_domain") {
+        v_.warnings.push_back(std::move(it->finding));
+        it = found_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  const bool undecided =
+      std::any_of(found_.begin(), found_.end(),
+                  [](const Found& f) { return f.finding.id == "capture_incomplete"; }) &&
+      std::count_if(found_.begin(), found_.end(), [](const Found& f) { return f.fatal; }) == 1;
+  if (http_2xx) {
+    // The server accepted the handshake: nothing about it is a cause of failure. Only a body
+    // that was not re-sent (the request's effect, not the handshake) stays one.
     for (Found& f : found_) {
-      v_.warnings.push_back(std::move(f.finding));
+      (f.finding.id == "body_not_resent" ? v_.causes : v_.warnings)
+          .push_back(std::move(f.finding));
+    }
+  } else if ((!any_fatal && http_ok) || undecided) {
+    for (Found& f : found_) {
+      (f.finding.id == "capture_incomplete" ? v_.causes : v_.warnings)
+          .push_back(std::move(f.finding));
     }
   } else {
     for (Found& f : found_) {
@@ -714,8 +905,8 @@ void Analysis::Finish() {
     std::string hint = (s_.password || s_.nt_hash)
                            ? "the server refused a handshake in which nothing wrong was found"
                            : "the server refused the handshake and its structure is sound: the "
-                             "password is the likely cause; give --password or --nt-hash to "
-                             "check the NTProofStr";
+                             "password is the likely cause; give the password (--password-stdin "
+                             "or NTLM_PASSWORD) or --nt-hash to check the NTProofStr";
     v_.causes.push_back(Finding{"rejected_without_visible_fault",
                                 "MS-NLMP 3.2.5.1.2",
                                 hint,
@@ -728,7 +919,9 @@ void Analysis::Finish() {
     }
     v_.checks.insert(v_.checks.begin(), status);
   }
-  v_.outcome = v_.causes.empty() ? Outcome::kSuccess : Outcome::kFailure;
+  v_.outcome = v_.causes.empty()                                       ? Outcome::kSuccess
+                : (undecided && !http_2xx && v_.causes.size() == 1) ? Outcome::kUndecided
+                                                                     : Outcome::kFailure;
 }
 
 Verdict Analysis::Run() {

@@ -46,6 +46,10 @@ struct Finding {
 enum class Outcome : uint8_t {
   kSuccess,  // nothing found that would make it fail (and HTTP, when known, said yes)
   kFailure,  // at least one cause
+  // The input lost data where a leg of this handshake belongs (a capture gap, a truncated
+  // file, a header over the limit, a limit that dropped data): no peer can be blamed. The only
+  // cause is "capture_incomplete".
+  kUndecided,
 };
 
 struct Verdict {

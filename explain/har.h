@@ -21,6 +21,7 @@ namespace ntlmh::explain {
 
 inline constexpr size_t kMaxHarBytes = size_t{64} << 20;  // 64 MiB
 inline constexpr size_t kMaxHarDepth = 32;
+inline constexpr size_t kMaxHarEntries = 100000;  // as pcap's kMaxExchanges; a note names the rest
 
 ntlm::Result<Transcript> ReadHar(std::string_view text);
 

@@ -239,6 +239,13 @@ class Reassembler {
       ++dropped_notes_;
     }
   }
+  // A note that says data was lost: also kept as damage (Transcript::damage).
+  void Lost(std::string text) {
+    if (lost_.size() < kMaxNotes) {
+      lost_.push_back(text);
+    }
+    Note(std::move(text));
+  }
   void Ip(size_t number, ByteView packet, bool truncated);
   void Tcp(size_t number, const std::string& src, const std::string& dst, ByteView tcp,
            bool truncated);
@@ -274,6 +281,7 @@ class Reassembler {
   size_t truncated_ = 0;
   size_t dropped_exchanges_ = 0;
   size_t dropped_notes_ = 0;
+  std::vector<std::string> lost_;
 };
 
 void Reassembler::Packet(size_t number, int linktype, ByteView frame, bool truncated) {
@@ -503,7 +511,7 @@ void Reassembler::Account(Direction* d) {
 void Reassembler::Stop(Connection* c, int side, const std::string& why) {
   Direction& d = c->dir[side];
   if (!why.empty()) {
-    Note(Name(*c) + ": " + why);
+    Lost(Name(*c) + ": " + why);
   }
   d.phase = Phase::kStopped;
   std::string().swap(d.buf);
@@ -887,7 +895,7 @@ void Reassembler::Close(Connection* c) {
   for (int side : {client, 1 - client}) {
     const Direction& d = c->dir[side];
     if (d.phase != Phase::kStopped && !d.pending.empty()) {
-      Note(Name(*c) + ": " + std::to_string(d.pending.begin()->first - d.next) +
+      Lost(Name(*c) + ": " + std::to_string(d.pending.begin()->first - d.next) +
            " bytes missing at stream offset " + std::to_string(d.next) + " from the " +
            Who(*c, side) + "; the rest of that direction is skipped");
     }
@@ -902,13 +910,13 @@ void Reassembler::Close(Connection* c) {
     switch (d.phase) {
       case Phase::kHead:
         if (!d.buf.empty() && CheckHttp(c, side, true)) {
-          Note(Name(*c) + ": " + Who(*c, side) + " bytes at stream offset " +
+          Lost(Name(*c) + ": " + Who(*c, side) + " bytes at stream offset " +
                std::to_string(d.msg_offset) + ": a message cut short in its headers (" +
                std::to_string(d.buf.size()) + " bytes); skipped");
         }
         break;
       case Phase::kBody:
-        Note(Name(*c) + ": " + what + " at stream offset " + std::to_string(d.msg_offset) +
+        Lost(Name(*c) + ": " + what + " at stream offset " + std::to_string(d.msg_offset) +
              ": a body of " + std::to_string(d.body_length + d.remaining) +
              " bytes cut short after " + std::to_string(d.body_length));
         MessageDone(c, side);
@@ -917,7 +925,7 @@ void Reassembler::Close(Connection* c) {
       case Phase::kChunkData:
       case Phase::kChunkEnd:
       case Phase::kTrailer:
-        Note(Name(*c) + ": " + what + " at stream offset " + std::to_string(d.msg_offset) +
+        Lost(Name(*c) + ": " + what + " at stream offset " + std::to_string(d.msg_offset) +
              ": a chunked body cut short");
         MessageDone(c, side);
         break;
@@ -956,25 +964,26 @@ void Reassembler::Finish(Transcript* t) {
     Note(std::to_string(retransmitted_) + " retransmitted segment(s) dropped");
   }
   if (untracked_ > 0) {
-    Note(std::to_string(untracked_) + " packet(s) of connections beyond the " +
+    Lost(std::to_string(untracked_) + " packet(s) of connections beyond the " +
          std::to_string(kMaxStreams) + " tracked at once skipped");
   }
   if (not_tcp_ > 0) {
     Note(std::to_string(not_tcp_) + " packet(s) that are not TCP over IPv4/IPv6 skipped");
   }
   if (fragments_ > 0) {
-    Note(std::to_string(fragments_) + " IPv4 fragment(s) skipped (not reassembled)");
+    Lost(std::to_string(fragments_) + " IPv4 fragment(s) skipped (not reassembled)");
   }
   if (truncated_ > 0) {
-    Note(std::to_string(truncated_) + " packet(s) cut short by the capture (snap length) skipped");
+    Lost(std::to_string(truncated_) + " packet(s) cut short by the capture (snap length) skipped");
   }
   if (dropped_exchanges_ > 0) {
-    Note("more than " + std::to_string(kMaxExchanges) + " exchanges; " +
+    Lost("more than " + std::to_string(kMaxExchanges) + " exchanges; " +
          std::to_string(dropped_exchanges_) + " later one(s) not kept");
   }
   if (dropped_notes_ > 0) {
     notes_->push_back(std::to_string(dropped_notes_) + " more note(s) not shown");
   }
+  t->damage.insert(t->damage.end(), lost_.begin(), lost_.end());
 }
 
 }  // namespace
@@ -1031,6 +1040,7 @@ ntlm::Result<Transcript> ReadPcap(const std::string& path) {
       t.notes.push_back("packet " + std::to_string(number) + " at byte offset " +
                         std::to_string(at < 0 ? 0 : at) + ": libpcap says \"" + pcap_geterr(p) +
                         "\"; the rest of the file is skipped");
+      t.damage.push_back(t.notes.back());
       break;
     }
     const bool truncated = hdr->caplen < hdr->len;

@@ -229,7 +229,10 @@ bool UnwrapToken(ntlm::ByteView bytes, ntlm::Bytes* ntlm, bool* spnego, ntlm::Me
   }
   auto t = ntlm::PeekMessageType(inner);
   if (!t.ok()) {
-    *why = t.error().ToString();
+    // Without the rule: the caller names the section once (MS-NLMP 2.2.1).
+    const ntlm::Error& e = t.error();
+    *why = "an NTLM message with a bad " + e.field + " (at offset " + std::to_string(e.offset) +
+           ": " + e.reason + ")";
     return false;
   }
   *type = *t;
@@ -284,6 +287,11 @@ std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
       Handshake& h = out[*idx];
       h.final_method = e.request.method;
       h.final_body = e.request.body_length;
+      h.final_body_unknown = e.request.body_unknown;
+      if (!e.response.has_value() && e.error.has_value()) {
+        h.final_error = *e.error;
+        h.final_where = e.where + " response";
+      }
       if (e.response.has_value()) {
         h.final_status = e.response->status;
         h.final_where = e.where + " response";
@@ -356,6 +364,21 @@ std::vector<Handshake> GroupHandshakes(const Transcript& transcript,
       continue;
     }
     notes->push_back(e.where + " request: a CHALLENGE in a request; skipped");
+  }
+  if (!transcript.recorded_error.empty() && !out.empty() && out.back().challenge &&
+      !out.back().authenticate && !out.back().unreadable_request) {
+    out.back().ended_in_error = transcript.recorded_error;
+  }
+  if (!transcript.damage.empty()) {
+    // Damage is not tied to one handshake (a truncated file, a limit, a gap that shifts what
+    // follows): every handshake of a damaged input may have lost a leg.
+    std::vector<std::string> damage(transcript.damage.begin(),
+                                    transcript.damage.begin() +
+                                        static_cast<std::ptrdiff_t>(
+                                            std::min<size_t>(transcript.damage.size(), 3)));
+    for (Handshake& h : out) {
+      h.capture_damage = damage;
+    }
   }
   return out;
 }

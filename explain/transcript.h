@@ -40,6 +40,7 @@ struct HttpMessage {
   int status = 0;      // responses
   std::vector<HttpHeader> headers;
   size_t body_length = 0;
+  bool body_unknown = false;  // HAR bodySize -1 with no postData: the length is not known
 
   // Values of every header named |name| (ASCII case-insensitive), in order.
   std::vector<std::string_view> FindAll(std::string_view name) const;
@@ -54,11 +55,19 @@ struct Exchange {
   bool tls = false;        // the request went over TLS (an https: URL)
   HttpMessage request;
   std::optional<HttpMessage> response;
+  // No response: what the recording says went wrong (HAR status 0, its "_error"); empty when
+  // the input does not say.
+  std::optional<std::string> error;
 };
 
 struct Transcript {
   std::vector<Exchange> exchanges;
   std::vector<std::string> notes;  // what was skipped, and why
+  // The notes that say the input lost data (a capture gap, a truncated file, a header over the
+  // limit, packets or exchanges dropped by a limit): a missing leg may lie in what was lost.
+  std::vector<std::string> damage;
+  // HAR: the recording's own "_error" (ntlmh request: the exchange ended in an error).
+  std::string recorded_error;
 };
 
 // One NTLM message as it travelled.
@@ -105,6 +114,13 @@ struct Handshake {
   std::optional<int> final_status;
   std::string final_where;
   std::string reject_header;  // an "X-NTLM-Reject" value, when the server sent one
+  bool final_body_unknown = false;  // the AUTHENTICATE request's body length is not known
+  // The AUTHENTICATE got no response and the recording says why (HAR status 0 with "_error").
+  std::optional<std::string> final_error;
+  // After the CHALLENGE no AUTHENTICATE, and the recording ended in this error.
+  std::string ended_in_error;
+  // The input lost data (Transcript::damage): a missing leg may lie in what was lost.
+  std::vector<std::string> capture_damage;
 
   // Where the handshake is, for people: the connection or the input position of its first leg.
   std::string Label() const;

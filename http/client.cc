@@ -8,13 +8,16 @@
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -250,8 +253,8 @@ class ConnectionImpl final : public Connection {
                                      std::to_string(options_.max_response_header_bytes) +
                                      " bytes");
         }
-        return TransportError("connection",
-                              "no response from " + Where() + ": " + Reason(ec));
+        return TransportError("connection", "no response from " + Where() + ": " + Reason(ec) +
+                                                ParseErrorPlace(ec));
       }
       const auto& msg = parser.get();
       const unsigned status = msg.result_int();
@@ -348,6 +351,53 @@ class ConnectionImpl final : public Connection {
       return "the server closed the connection";
     }
     return ec.message();
+  }
+
+  // For a parse error of the response header ("bad value"), where it is: Beast names no field,
+  // so the bytes it has not consumed (they start at the line it failed in) are searched for
+  // the first byte that RFC 9110 5.5 / RFC 9112 2.2 do not allow there (a control byte other
+  // than HTAB, or a bare CR or LF), and its line is named: " (byte 0x01 at offset 9 of the
+  // header line X-Evil)". Empty when it is not a parse error or nothing is found.
+  std::string ParseErrorPlace(const ErrorCode& ec) const {
+    if (ec.category() != bhttp::make_error_code(bhttp::error::bad_value).category() ||
+        ec == bhttp::error::end_of_stream) {
+      return "";
+    }
+    const auto data = buffer_.data();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    const size_t end = std::min(bytes.find("\r\n\r\n"), bytes.size());
+    size_t line_start = 0;
+    for (size_t i = 0; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(bytes[i]);
+      const bool crlf = (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') ||
+                        (c == '\n' && i > 0 && bytes[i - 1] == '\r');
+      if (crlf) {
+        if (c == '\n') {
+          line_start = i + 1;
+        }
+        continue;
+      }
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        char hex[8];
+        std::snprintf(hex, sizeof(hex), "0x%02x", c);
+        std::string where =
+            std::string(" (byte ") + hex + " at offset " + std::to_string(i - line_start);
+        const std::string_view line = bytes.substr(line_start, i - line_start);
+        const size_t colon = line.find(':');
+        if (line_start == 0 && bytes.substr(0, 5) == "HTTP/") {
+          return where + " of the status line)";
+        }
+        if (colon != std::string_view::npos && colon > 0 && colon <= 64) {
+          std::string name;
+          for (const char n : line.substr(0, colon)) {
+            name += (n > 0x20 && n < 0x7f) ? n : '?';
+          }
+          return where + " of the header line " + name + ")";
+        }
+        return where + " of a header line)";
+      }
+    }
+    return "";
   }
 
   ntlm::Status MakeTlsStream() {

@@ -387,7 +387,11 @@ class Prober {
     }
     return s;
   }
-  static std::string StatusText(const Handshake& h) {
+  // "the 401" that carries the CHALLENGE, "the 407" when the target is a proxy.
+  std::string ChallengeStatus() const { return proxy_ ? "the 407" : "the 401"; }
+  // The status that refuses or challenges: 401, or 407 from a proxy (RFC 9110 15.5.2, 15.5.8).
+  std::string RefusalStatus() const { return proxy_ ? "407" : "401"; }
+  std::string StatusText(const Handshake& h) const {
     switch (h.stage) {
       case Handshake::Stage::kTransport:
         return "transport error: " + h.error;
@@ -399,8 +403,8 @@ class Prober {
         return "the token in answer to the NEGOTIATE is not a CHALLENGE: " + h.error;
       case Handshake::Stage::kClosed:
         return h.close_announced
-                   ? std::string("the 401 with the CHALLENGE closed the connection "
-                                 "(Connection: close)")
+                   ? ChallengeStatus() + " with the CHALLENGE closed the connection " +
+                         "(Connection: close)"
                    : "the server closed the connection after the CHALLENGE without announcing "
                      "it (no Connection: close): " +
                          h.error;
@@ -635,6 +639,19 @@ class Prober {
     }
   }
 
+  // Non-empty when the CHALLENGE's target info is larger than the probe's client answers
+  // (ntlm::kMaxClientTargetInfo): "its target info of 40118 bytes is larger than the probe's
+  // limit of 8192 bytes, so the probe sent no AUTHENTICATE".
+  static std::string TooLargeForProbe(const ntlm::ChallengeMessage& ch) {
+    if (ch.target_info_field.len <= ntlm::kMaxClientTargetInfo) {
+      return "";
+    }
+    return "its target info of " + std::to_string(ch.target_info_field.len) +
+           " bytes is larger than the probe's limit of " +
+           std::to_string(ntlm::kMaxClientTargetInfo) +
+           " bytes, so the probe sent no AUTHENTICATE";
+  }
+
   // "depends on auth.ntlmv2_accepted, which failed: HTTP 401": the evidence of a check that
   // cannot mean anything because an earlier one failed (one root cause, one failing check).
   static std::string Depends(const std::string& id, const std::string& why) {
@@ -670,7 +687,8 @@ class Prober {
       Add(id, Outcome::kFail, sent + ": accepted, " + StatusText(h), advice);
     } else if (h.sent()) {
       Add(id, Outcome::kWarn, sent + ": neither accepted nor refused, " + StatusText(h),
-          "answer a refused AUTHENTICATE with 401 (MS-NTHT 3.2.5.1.3), not a server error");
+          "answer a refused AUTHENTICATE with " + RefusalStatus() +
+              " (MS-NTHT 3.2.5.1.3), not a server error");
     } else {
       Add(id, Outcome::kSkip, "could not be sent: " + StatusText(h));
     }
@@ -735,7 +753,13 @@ bool Prober::CheckOffer() {
   auto resp = Send(**conn, MakeRequest(std::nullopt));
   if (!resp.ok()) {
     fatal_ = "no HTTP response: " + resp.error().reason;
-    Add("http.offers_ntlm", Outcome::kFail, fatal_, "the endpoint must speak HTTP/1.1");
+    // A timeout says nothing about the protocol: the server was too slow for --timeout.
+    const bool timed_out = resp.error().reason.find("timed out") != std::string::npos;
+    Add("http.offers_ntlm", Outcome::kFail, fatal_,
+        timed_out ? "answer within --timeout (" + Seconds(o_.timeout) +
+                        "): the server was too slow, or it never answered; if it is merely "
+                        "slow, probe again with a larger --timeout"
+                  : "the endpoint must speak HTTP/1.1 (RFC 9112)");
     return false;
   }
   // RFC 9110 15.5.8: a 407 comes from a proxy that wants Proxy-Authorization; its NTLM is
@@ -759,7 +783,7 @@ bool Prober::CheckOffer() {
     joined += (joined.empty() ? "" : ", ") + s;
   }
   Trace(none, false, (*conn)->id(), std::to_string(resp->status) + " " + Safe(resp->reason),
-        joined.empty() ? "no WWW-Authenticate" : ChallengeHeaderName() + ": " + joined);
+        joined.empty() ? "no " + ChallengeHeaderName() : ChallengeHeaderName() + ": " + joined);
   const std::string evidence =
       "HTTP " + std::to_string(resp->status) +
       (joined.empty() ? ", no " + ChallengeHeaderName()
@@ -861,8 +885,9 @@ void Prober::CheckNegotiateAlone() {
   }
   if (!negotiate_success_.empty()) {
     Add(id, Outcome::kFail, negotiate_success_ + ": access without authentication",
-        "answer every NEGOTIATE with 401 and a CHALLENGE (3.2.5.1.1); grant access only after "
-        "an AUTHENTICATE that verifies (3.2.5.1.2)");
+        "answer every NEGOTIATE with " + RefusalStatus() +
+            " and a CHALLENGE (3.2.5.1.1); grant access only after an AUTHENTICATE that "
+            "verifies (3.2.5.1.2)");
   } else if (negotiates_answered_ == 0) {
     Add(id, Outcome::kSkip, "no NEGOTIATE was answered");
   } else {
@@ -888,8 +913,9 @@ void Prober::CheckKeepAlive(const Handshake& base) {
     Add(id, Outcome::kSkip, NoChallengeWhy(base));
   } else if (base.sent()) {
     Add(id, Outcome::kPass,
-        "the 401 with the CHALLENGE left the connection open, and the AUTHENTICATE sent on it "
-        "was answered");
+        ChallengeStatus() +
+            " with the CHALLENGE left the connection open, and the AUTHENTICATE sent on it "
+            "was answered");
   } else {
     Add(id, Outcome::kSkip, "the AUTHENTICATE could not be sent: " + StatusText(base));
   }
@@ -898,8 +924,16 @@ void Prober::CheckKeepAlive(const Handshake& base) {
 void Prober::CheckLogin(const Handshake& base) {
   const char* id = "auth.ntlmv2_accepted";
   // Which failed check the others depend on (one root cause, one failing check).
+  const std::string too_large = base.stage == Handshake::Stage::kClientError &&
+                                        base.challenge_msg.has_value()
+                                    ? TooLargeForProbe(*base.challenge_msg)
+                                    : std::string();
   if (base.accepted()) {
     login_dependency_.clear();
+  } else if (!too_large.empty()) {
+    // The probe's own limit, not the server's fault: no AUTHENTICATE was sent, so nothing
+    // that needs a login can be judged.
+    login_dependency_ = "depends on challenge.well_formed, which warned: " + too_large;
   } else if (base.stage == Handshake::Stage::kClosed) {
     login_dependency_ = Depends("http.keepalive_after_challenge", StatusText(base));
   } else if (base.challenge.empty() || !base.challenge_msg.has_value()) {
@@ -915,16 +949,20 @@ void Prober::CheckLogin(const Handshake& base) {
                            Safe(o_.user, 80) + "\": " + StatusText(base);
   if (base.accepted()) {
     Add(id, Outcome::kPass, what);
-  } else if (login_dependency_.rfind(Depends(id, ""), 0) != 0) {
+  } else if (login_dependency_.rfind(Depends(id, ""), 0) != 0 || !too_large.empty()) {
     Add(id, Outcome::kSkip, login_dependency_);  // an earlier check failed: it is the cause
   } else if (base.refused()) {
     Add(id, Outcome::kFail, what,
         "check the account and password given to the probe; then the server's NTLMv2 support "
         "(3.3.2)");
+  } else if (base.stage == Handshake::Stage::kClientError) {
+    Add(id, Outcome::kFail, what,
+        "send a CHALLENGE an NTLMv2 client can answer (see the challenge.* checks): no "
+        "AUTHENTICATE was sent");
   } else {
     Add(id, Outcome::kFail, what,
-        "answer a correct AUTHENTICATE (with a 2xx, or 401 when it does not verify); the "
-        "server gave no usable answer");
+        "answer a correct AUTHENTICATE (with a 2xx, or " + RefusalStatus() +
+            " when it does not verify); the server gave no usable answer");
   }
 }
 
@@ -934,7 +972,8 @@ void Prober::CheckChallenge(const Handshake& base) {
   if (base.stage == Handshake::Stage::kBadChallenge && base.challenge.empty()) {
     // 2.2.1.2 as MS-NTHT carries it: the token must be the base64 of a CHALLENGE.
     if (Selected(ids[0])) {
-      Add(ids[0], Outcome::kFail, "the " + Scheme() + " token of the 401 is " + base.error,
+      Add(ids[0], Outcome::kFail,
+          "the " + Scheme() + " token of the " + (proxy_ ? "407" : "401") + " is " + base.error,
           "send the base64 (RFC 4648 4, with padding) of a CHALLENGE after \"" + Scheme() +
               " \"");
     }
@@ -964,9 +1003,20 @@ void Prober::CheckChallenge(const Handshake& base) {
         }
         into += (into.empty() ? "" : "; ") + Safe(n.field + ": " + n.text + " [" + n.rule + "]");
       }
+      const std::string too_large = TooLargeForProbe(*strict);
       if (!must.empty()) {
         Add(ids[0], Outcome::kFail, "decodes, but breaks a MUST: " + must,
             "fix the CHALLENGE fields named");
+      } else if (!too_large.empty()) {
+        // No rule of [MS-NLMP] bounds the target info below its 16-bit length, so this is no
+        // failure; but the probe cannot answer it, and says so instead of blaming the server.
+        Add(ids[0], Outcome::kWarn,
+            "decodes strictly, " + std::to_string(base.challenge.size()) + " bytes, but " +
+                too_large + (should.empty() ? "" : "; SHOULD-level notes: " + should),
+            "keep the target info small (Windows servers send a few hundred bytes): every "
+            "NTLMv2 client echoes it in its AUTHENTICATE (MS-NLMP 2.2.2.7, 3.1.5.1.2), which "
+            "then grows by as much, 4/3 as much in base64 in the " + AuthHeaderName() +
+                " header");
       } else if (!should.empty()) {
         Add(ids[0], Outcome::kWarn, "decodes strictly; SHOULD-level notes: " + should,
             "fix the CHALLENGE fields named");
@@ -992,6 +1042,12 @@ void Prober::CheckChallenge(const Handshake& base) {
       problems.push_back("both NTLMSSP_NEGOTIATE_UNICODE and NTLM_NEGOTIATE_OEM are set");
     } else if (!unicode && !oem) {
       problems.push_back("neither NTLMSSP_NEGOTIATE_UNICODE nor NTLM_NEGOTIATE_OEM is set");
+    } else if (oem && (asked & ntlm::kNegotiateUnicode) != 0) {
+      // 2.2.2.5 (A): when the client sets NTLMSSP_NEGOTIATE_UNICODE, the server's choice MUST
+      // be Unicode, even when the client also offers OEM.
+      problems.push_back(
+          "NTLM_NEGOTIATE_OEM chosen though the NEGOTIATE set NTLMSSP_NEGOTIATE_UNICODE: the "
+          "choice MUST then be UNICODE [MS-NLMP 2.2.2.5]");
     }
     const uint32_t unasked = ch.flags & kRequestOnlyFlags & ~asked;
     if (unasked != 0) {
@@ -1011,8 +1067,8 @@ void Prober::CheckChallenge(const Handshake& base) {
         p += (p.empty() ? "" : "; ") + s;
       }
       Add(ids[1], Outcome::kFail, p + "; " + evidence,
-          "select exactly one character set (UNICODE when offered) and return only the "
-          "session flags the client asked for (3.2.5.1.1)");
+          "select exactly one character set, UNICODE whenever the NEGOTIATE sets it "
+          "(2.2.2.5), and return only the session flags the client asked for (3.2.5.1.1)");
     }
   }
 

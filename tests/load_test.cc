@@ -164,6 +164,9 @@ TEST(Load, WrongPasswordIsAuthRejectedEveryTime) {
   EXPECT_EQ(j["failed"], 12);
   EXPECT_EQ(j["errors"], (json{{"auth_rejected", 12}}));
   EXPECT_EQ(j["authentications"], 0);
+  for (const char* key : {"p50", "p90", "p99", "max"}) {
+    EXPECT_TRUE(j["latency_ms"][key].is_null()) << key;  // nothing succeeded: no latency
+  }
   const std::string sample = j["error_samples"]["auth_rejected"];
   EXPECT_NE(sample.find("401"), std::string::npos) << sample;
   EXPECT_EQ(r.out.find("Not-Secret9"), std::string::npos);
@@ -270,10 +273,12 @@ TEST(Load, UsageErrors) {
       {{url, "-u", "a", "-c", "1025"}, "-c wants 1..1024"},
       {{url, "-u", "a", "-n", "0"}, "-n wants 1.."},
       {{url, "-u", "a", "-n", "5", "-d", "1"}, "-n and -d exclude each other"},
-      {{url, "-u", "a", "-d", "0"}, "-d wants seconds in (0, 3600]"},
-      {{url, "-u", "a", "-d", "3601"}, "-d wants seconds in (0, 3600]"},
+      {{url, "-u", "a", "-d", "0"}, "-d wants seconds in [0.1, 3600]"},
+      {{url, "-u", "a", "-d", "0.0001"}, "-d wants seconds in [0.1, 3600]"},
+      {{url, "-u", "a", "-d", "3601"}, "-d wants seconds in [0.1, 3600]"},
       {{url, "-u", "a", "--threads", "9"}, "--threads wants 1..8"},
       {{url, "-u", "a", "--timeout", "0"}, "--timeout wants seconds"},
+      {{url, "-u", "a", "--timeout", "0.0001"}, "--timeout wants seconds in [0.001, 600]"},
       {{url, "-u", "a", "--insecure", "--cacert", "x.pem"}, "exclude each other"},
       {{url, "-u", "a", "-p", "x", "--nt-hash", "00"}, "exclude each other"},
       {{url, "-u", "a", "--nt-hash", "00"}, "--nt-hash wants 32 hex digits"},

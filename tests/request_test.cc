@@ -3,10 +3,13 @@
 // through the echo's body_sha256, every fault of mock_server/README.md, and the usage errors.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -231,6 +234,48 @@ TEST(Request, WrongPasswordIsExit1AndNeverPrinted) {
   EXPECT_NE(r.err.find("> Authorization: NTLM (hidden; --show-secrets prints it)"),
             std::string::npos);
   EXPECT_NE(r.err.find("password from NTLM_PASSWORD (not shown)"), std::string::npos);
+}
+
+// --har holds the client's responses: the file is private whatever was there before, a
+// symbolic link is refused (not followed), and a FIFO is refused without blocking.
+TEST(Request, HarFileIsPrivateAndNoLinkIsFollowed) {
+  ServerProcess server({"--user", kUser});
+  ASSERT_TRUE(server.ok());
+  char tmpl[] = "/tmp/ntlmh-request-har-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+
+  const std::string existing = dir + "/existing.har";
+  std::ofstream(existing) << "old contents that are longer than nothing";
+  ASSERT_EQ(chmod(existing.c_str(), 0644), 0);
+  CommandResult r = Request({server.url() + "/h", "-u", "CORP\\alice", "--har", existing});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(stat(existing.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream in(existing);
+  const json har = json::parse(in, nullptr, false);
+  ASSERT_FALSE(har.is_discarded());
+  EXPECT_EQ(har["log"]["version"], "1.2");
+
+  const std::string target = dir + "/target";
+  std::ofstream(target) << "keep";
+  const std::string link = dir + "/link.har";
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  r = Request({server.url() + "/h", "-u", "CORP\\alice", "--har", link});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("symbolic link"), std::string::npos) << r.err;
+  std::ifstream kept(target);
+  std::string contents((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(contents, "keep");
+
+  const std::string fifo = dir + "/fifo.har";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  r = Request({server.url() + "/h", "-u", "CORP\\alice", "--har", fifo});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Request, NoRetryPrintsTheChallenge) {

@@ -125,7 +125,7 @@ class FakeServer {
         const std::string value = line.substr(line.find_first_not_of(' ', colon + 1));
         if (name == "content-length") {
           body = std::stoul(value);
-        } else if (name == "authorization") {
+        } else if (name == "authorization" || name == "proxy-authorization") {
           auth = value;
         }
       }
@@ -197,6 +197,38 @@ TEST(ProbeHostile, GarbageBase64IsChallengeWellFormedFail) {
         << run.evidence.at(id);
   }
   EXPECT_EQ(run.evidence.at("auth.replay_rejected"), run.evidence.at("auth.ntlmv2_accepted"));
+}
+
+// Review finding 3: in proxy mode the broken token is the 407's, in Proxy-Authenticate.
+TEST(ProbeHostile, GarbageTokenOfA407NamesThe407) {
+  FakeServer server([](const std::string& auth) {
+    return Http(407, auth.empty() ? "Proxy-Authenticate: NTLM\r\n"
+                                  : "Proxy-Authenticate: NTLM TlRMT-_NUAAC\r\n");
+  });
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url());
+  EXPECT_EQ(run.exit_code, 1) << run.report.dump(1);
+  EXPECT_EQ(run.failed, std::set<std::string>{"challenge.well_formed"});
+  EXPECT_EQ(
+      run.evidence.at("challenge.well_formed"),
+      "the NTLM token of the 407 is not base64: " + ntlm::http_auth::Base64Decode("TlRMT-_NUAAC")
+                                                        .error()
+                                                        .Nested("Proxy-Authenticate", 5)
+                                                        .ToString());
+}
+
+// Review finding 3: a header value with a control byte names the header and the offset.
+TEST(ProbeHostile, ControlByteInAHeaderIsNamed) {
+  const std::string answer =
+      "HTTP/1.1 401 X\r\nWWW-Authenticate: NTLM\r\nX-Evil: a\x01" "b\r\nContent-Length: 0\r\n\r\n";
+  FakeServer server([&answer](const std::string&) { return answer; });
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url());
+  EXPECT_EQ(run.exit_code, 2) << run.report.dump(1);
+  const std::string host_port = server.url().substr(7, server.url().size() - 8);
+  EXPECT_EQ(run.evidence.at("http.offers_ntlm"),
+            "no HTTP response: no response from " + host_port +
+                ": bad value (byte 0x01 at offset 9 of the header line X-Evil)");
 }
 
 // Finding 3a: a token that is base64 but not a CHALLENGE (here, the client's own NEGOTIATE

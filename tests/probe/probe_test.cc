@@ -217,6 +217,13 @@ TEST(Probe, EachBrokenRuleFailsExactlyItsCheck) {
        {"challenge.flags_consistent"},
        "challenge.flags_consistent",
        "both NTLMSSP_NEGOTIATE_UNICODE and NTLM_NEGOTIATE_OEM are set"},
+      // Review finding 2: the NEGOTIATE sets UNICODE and OEM; picking OEM breaks 2.2.2.5 (A).
+      {"oem-only",
+       {"--fault", "oem-only"},
+       {"challenge.flags_consistent"},
+       "challenge.flags_consistent",
+       "NTLM_NEGOTIATE_OEM chosen though the NEGOTIATE set NTLMSSP_NEGOTIATE_UNICODE: the "
+       "choice MUST then be UNICODE [MS-NLMP 2.2.2.5]; flags 0xe2898206 (NTLM_NEGOTIATE_OEM | "},
       {"no-nb-computer",
        {"--fault", "no-nb-computer"},
        {"challenge.target_info"},
@@ -371,6 +378,11 @@ TEST(Probe, TimeoutAndMaxTime) {
       << slow.evidence.at("http.offers_ntlm");
   EXPECT_NE(slow.evidence.at("http.offers_ntlm").find("timed out"), std::string::npos)
       << slow.evidence.at("http.offers_ntlm");
+  // Review finding 3: a timeout's advice is about the time, not about speaking HTTP/1.1.
+  ASSERT_EQ(slow.report["checks"][0]["id"], "http.offers_ntlm");
+  EXPECT_EQ(slow.report["checks"][0]["advice"],
+            "answer within --timeout (0.2 s): the server was too slow, or it never answered; "
+            "if it is merely slow, probe again with a larger --timeout");
 
   // The whole probe needs about 40 answers, 40 s here: --max-time 2.5 stops it during the
   // NEGOTIATE forms, after the first answer.
@@ -430,6 +442,45 @@ TEST(Probe, EverythingSkippedIsExit2) {
       << run.err;
 }
 
+// Review finding 1: a 40176-byte CHALLENGE (a 40112-byte target info) is larger than the
+// probe's client answers (8192 bytes of target info). That is the probe's limit, not a broken
+// rule: challenge.well_formed warns with the reason, and what needs a login is skipped with
+// "depends on"; nothing fails, and no advice tells the server to answer an AUTHENTICATE the
+// probe never sent.
+TEST(Probe, HugeTargetInfoIsTheProbesLimitNotTheServersFault) {
+  ServerProcess server(ServeArgs({"--fault", "huge-target-info"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  const std::string why =
+      "its target info of 40112 bytes is larger than the probe's limit of 8192 bytes, so the "
+      "probe sent no AUTHENTICATE";
+  EXPECT_EQ(run.exit_code, 0) << Dump(run);
+  EXPECT_TRUE(run.failed.empty()) << Dump(run);
+  EXPECT_EQ(run.results.at("challenge.well_formed"), "warn");
+  EXPECT_EQ(run.evidence.at("challenge.well_formed"), "decodes strictly, 40176 bytes, but " + why);
+  for (const char* id : {"auth.ntlmv2_accepted", "auth.replay_rejected", "auth.mic_verified",
+                         "policy.ntlmv1_refused", "http.body_resent"}) {
+    EXPECT_EQ(run.results.at(id), "skip") << id;
+    EXPECT_EQ(run.evidence.at(id), "depends on challenge.well_formed, which warned: " + why) << id;
+  }
+  // What needs no AUTHENTICATE is still judged.
+  EXPECT_EQ(run.results.at("challenge.flags_consistent"), "pass");
+  EXPECT_EQ(run.results.at("challenge.nonce_unique"), "pass");
+}
+
+// Review finding 3: checks failed, then the target could not be probed (neither NEGOTIATE
+// form answered): exit 2 wins over 1, as docs/probe.md says; the failures stay in the report.
+TEST(Probe, NotProbedAfterFailedChecksIsExit2) {
+  ServerProcess server(ServeArgs(
+      {"--fault", "refuse-short-negotiate", "--fault", "refuse-negotiate-version"}));
+  ASSERT_TRUE(server.ok());
+  const ProbeRun run = Probe(server.url() + "/");
+  EXPECT_EQ(run.exit_code, 2) << Dump(run);
+  EXPECT_EQ(run.report["error"], "the server answers neither form of NEGOTIATE with a CHALLENGE");
+  EXPECT_EQ(run.failed,
+            (std::set<std::string>{"negotiate.version_accepted", "negotiate.minimal_accepted"}));
+}
+
 TEST(Probe, UnreachableIsExit2) {
   // A port that was free a moment ago: listen, note it, close.
   uint16_t port = 0;
@@ -446,7 +497,10 @@ TEST(Probe, UnreachableIsExit2) {
 }
 
 TEST(Probe, UsageErrorsAreExit2) {
-  EXPECT_EQ(RunNtlmh({"probe", "http://127.0.0.1:1/", "-p", "x"}).exit_code, 2);  // no -u
+  const CommandResult no_user = RunNtlmh({"probe", "http://127.0.0.1:1/", "-p", "x"});
+  EXPECT_EQ(no_user.exit_code, 2);
+  // Review finding 3: one backslash, as the user types it.
+  EXPECT_EQ(no_user.err, "ntlmh probe: -u [DOMAIN\\]USER is required with a URL\n");
   EXPECT_EQ(RunNtlmh({"probe", "--format", "xml"}).exit_code, 2);
   EXPECT_EQ(RunNtlmh({"probe", "--checks", "nothing.*"}).exit_code, 2);
   EXPECT_EQ(RunNtlmh({"probe", "not a url", "-u", "a", "-p", "b"}).exit_code, 2);
