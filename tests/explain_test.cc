@@ -2098,6 +2098,10 @@ TEST(ExplainReview, RequestHarOfASilentClose) {
 
 // Finding 7: entries beyond kMaxHarEntries are not read, with a note.
 TEST(ExplainReview, HarEntriesAreCapped) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Reading 100,000 entries takes minutes under ASan + UBSan; the release tree runs this test.
+  GTEST_SKIP() << "too slow under AddressSanitizer; run in the release tree";
+#endif
   Json har = LoginHar();
   ASSERT_TRUE(har.is_object());
   const Json filler = Json{{"request", Json{{"method", "GET"},
