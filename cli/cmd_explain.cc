@@ -262,18 +262,20 @@ int RunExplain(int argc, char** argv) {
   std::vector<std::string> notes;
   std::vector<explain::Handshake> handshakes;
   std::string input_name;
-  if (args.count("har") != 0 || args.count("pcap") != 0) {
-    if (password_stdin) {
-      std::string pw;
-      auto ignored = ReadStdinLines(&pw, true, false);
-      if (!ignored.ok()) {
-        return Fail(json, "standard input", ignored.error());
-      }
-      if (pw.empty()) {
-        return Usage(kEmptyPassword);
-      }
-      secrets.password = pw;
+  // With a file or tokens as the input, standard input holds the password alone (its first
+  // line); without them, the password is the first line of the messages read there.
+  if (password_stdin && (args.count("har") != 0 || args.count("pcap") != 0 || !tokens.empty())) {
+    std::string pw;
+    auto ignored = ReadStdinLines(&pw, true, false);
+    if (!ignored.ok()) {
+      return Fail(json, "standard input", ignored.error());
     }
+    if (pw.empty()) {
+      return Usage(kEmptyPassword);
+    }
+    secrets.password = pw;
+  }
+  if (args.count("har") != 0 || args.count("pcap") != 0) {
     ntlm::Result<explain::Transcript> t = explain::Transcript{};
     if (args.count("har") != 0) {
       input_name = args["har"].as<std::string>();
@@ -298,17 +300,6 @@ int RunExplain(int argc, char** argv) {
       input_name = "arguments";
       for (size_t i = 0; i < tokens.size(); ++i) {
         inputs.push_back(explain::TextInput{"argument " + std::to_string(i + 1), tokens[i]});
-      }
-      if (password_stdin) {
-        std::string pw;
-        auto ignored = ReadStdinLines(&pw, true, false);
-        if (!ignored.ok()) {
-          return Fail(json, "standard input", ignored.error());
-        }
-        if (pw.empty()) {
-          return Usage(kEmptyPassword);
-        }
-        secrets.password = pw;
       }
     } else {
       input_name = "standard input";
