@@ -21,6 +21,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "http/tls_context.h"
+
 namespace ntlmh::http {
 namespace {
 
@@ -402,26 +404,9 @@ class ConnectionImpl final : public Connection {
 
   ntlm::Status MakeTlsStream() {
     tls_.emplace(ssl::context::tls_client);
-    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                      ssl::context::no_tlsv1_1);
     const TlsOptions& o = options_.tls;
-    ErrorCode ec;
-    if (o.verify) {
-      if (o.ca_file.empty()) {
-        tls_->set_default_verify_paths(ec);
-      } else {
-        tls_->load_verify_file(o.ca_file, ec);
-      }
-      if (ec) {
-        return TransportError("cacert", "cannot load CA certificates" +
-                                            (o.ca_file.empty() ? std::string()
-                                                               : " from " + o.ca_file) +
-                                            ": " + ec.message());
-      }
-      tls_->set_verify_mode(ssl::verify_peer);
-    } else {
-      tls_->set_verify_mode(ssl::verify_none);
+    if (ntlm::Status s = ConfigureClientTls(*tls_, o); !s.ok()) {
+      return s;
     }
     stream_.emplace(ioc_, *tls_);
     SSL* ssl_handle = stream_->native_handle();
@@ -509,6 +494,29 @@ class ConnectionImpl final : public Connection {
 };
 
 }  // namespace
+
+ntlm::Status ConfigureClientTls(ssl::context& ctx, const TlsOptions& o) {
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (!o.verify) {
+    ctx.set_verify_mode(ssl::verify_none);
+    return ntlm::Status();
+  }
+  ErrorCode ec;
+  if (o.ca_file.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(o.ca_file, ec);
+  }
+  if (ec) {
+    return TransportError("cacert", "cannot load CA certificates" +
+                                        (o.ca_file.empty() ? std::string()
+                                                           : " from " + o.ca_file) +
+                                        ": " + ec.message());
+  }
+  ctx.set_verify_mode(ssl::verify_peer);
+  return ntlm::Status();
+}
 
 ntlm::Result<std::unique_ptr<Connection>> Connection::Open(const Url& target,
                                                            const ConnectOptions& options) {

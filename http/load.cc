@@ -27,6 +27,7 @@
 
 #include "engine/compute.h"
 #include "engine/http_auth.h"
+#include "http/tls_context.h"
 
 namespace ntlmh::http {
 namespace {
@@ -566,23 +567,8 @@ ntlm::Result<LoadReport> RunLoad(const LoadOptions& options) {
   std::optional<ssl::context> tls;
   if (options.url.tls()) {
     tls.emplace(ssl::context::tls_client);
-    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                     ssl::context::no_tlsv1_1);
-    ErrorCode ec;
-    if (options.tls.verify) {
-      if (options.tls.ca_file.empty()) {
-        tls->set_default_verify_paths(ec);
-      } else {
-        tls->load_verify_file(options.tls.ca_file, ec);
-      }
-      if (ec) {
-        return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "", "cacert", 0,
-                               "cannot load CA certificates: " + ec.message());
-      }
-      tls->set_verify_mode(ssl::verify_peer);
-    } else {
-      tls->set_verify_mode(ssl::verify_none);
+    if (ntlm::Status s = ConfigureClientTls(*tls, options.tls); !s.ok()) {
+      return s.error();
     }
     plan.tls = &*tls;
   }
