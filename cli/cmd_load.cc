@@ -35,7 +35,9 @@ constexpr char kEpilogue[] =
     "(or TLS) connection carrying the NEGOTIATE and the AUTHENTICATE of a GET (no request\n"
     "without credentials first), until -n handshakes are done or -d seconds have passed (10 s\n"
     "when neither is given). --reuse authenticates one connection per slot once and then\n"
-    "counts requests answered 2xx on it. Over HTTPS the AUTHENTICATE carries channel bindings.\n"
+    "counts requests answered 2xx on it. --rehandshake runs every handshake in full on a\n"
+    "connection kept alive from the one before (the NTLM cost without TCP's; a new connection\n"
+    "only when the server closed one). Over HTTPS the AUTHENTICATE carries channel bindings.\n"
     "\n"
     "The password comes from -p, --password-stdin (one line), --nt-hash or NTLM_PASSWORD; it\n"
     "is never printed. Only loopback targets (localhost, 127.0.0.0/8, ::1) are allowed unless\n"
@@ -43,13 +45,14 @@ constexpr char kEpilogue[] =
     "\n"
     "Reports handshakes per second, latency p50/p90/p99/max in ms (of the handshakes that\n"
     "succeeded), and failures by kind: connect, resolve, tls, timeout, auth_rejected (401 after\n"
-    "the AUTHENTICATE), bad_challenge, http_status_NNN, bad_response, io. A progress line goes\n"
-    "to stderr once a second when stderr is a terminal, or with --progress.\n"
+    "the AUTHENTICATE), bad_challenge, http_status_NNN, rehandshake_refused, bad_response, io.\n"
+    "A progress line goes to stderr once a second when stderr is a terminal, or with\n"
+    "--progress.\n"
     "\n"
     "--json prints one object: handshakes_per_sec, latency_ms {p50, p90, p99, max}, errors\n"
     "{kind: count}, handshakes, and also failed, authentications, connections_opened,\n"
-    "duration_s, connections, mode (\"new-connection\" or \"reuse\") and error_samples (the first\n"
-    "message of each kind).\n"
+    "duration_s, connections, mode (\"new-connection\", \"reuse\" or \"rehandshake\") and\n"
+    "error_samples (the first message of each kind).\n"
     "\n"
     "Exit status: 0 when every handshake succeeded; 1 when some failed; 2 on usage errors, a\n"
     "refused target, or a server that could not be reached at all.\n";
@@ -111,6 +114,7 @@ int RunLoad(int argc, char** argv) {
       ("d,duration", "seconds to run, up to 3600 (default 10 without -n)",
        cxxopts::value<double>())
       ("reuse", "authenticate each connection once, then count requests on it")
+      ("rehandshake", "a full handshake per unit on a connection kept alive")
       ("negotiate", "use the Negotiate scheme (SPNEGO) rather than NTLM")
       ("threads", "client threads, 1..8", cxxopts::value<int>()->default_value("1"))
       ("timeout", "seconds for one handshake, connect to last byte",
@@ -197,6 +201,10 @@ int RunLoad(int argc, char** argv) {
     options.tls.ca_file = parsed["cacert"].as<std::string>();
   }
   options.reuse = parsed.count("reuse") != 0;
+  options.rehandshake = parsed.count("rehandshake") != 0;
+  if (options.reuse && options.rehandshake) {
+    return Usage("--reuse and --rehandshake exclude each other");
+  }
   options.scheme =
       parsed.count("negotiate") != 0 ? http::AuthScheme::kNegotiate : http::AuthScheme::kNtlm;
 
@@ -307,7 +315,7 @@ int RunLoad(int argc, char** argv) {
     out["connections_opened"] = r.connections_opened;
     out["duration_s"] = Rounded(r.seconds, 3);
     out["connections"] = options.connections;
-    out["mode"] = options.reuse ? "reuse" : "new-connection";
+    out["mode"] = options.reuse ? "reuse" : options.rehandshake ? "rehandshake" : "new-connection";
     Json samples = Json::object();
     for (const auto& [kind, text] : r.error_samples) {
       samples[kind] = text;
@@ -317,8 +325,9 @@ int RunLoad(int argc, char** argv) {
   } else {
     std::string text = EscapeForTerminal(options.url.ToString()) + ": " +
                        std::to_string(options.connections) + " connections, " +
-                       (options.reuse ? "requests on authenticated connections"
-                                      : "a new connection per handshake") +
+                       (options.reuse         ? "requests on authenticated connections"
+                        : options.rehandshake ? "handshakes on connections kept alive"
+                                              : "a new connection per handshake") +
                        "\n";
     text += (options.reuse ? "requests:   " : "handshakes: ") + std::to_string(r.handshakes) +
             " in " + Fixed(r.seconds, 2) + " s, " + Fixed(rate, 1) + "/s\n";

@@ -138,9 +138,16 @@ class WorkerImpl final : public Worker {
     }
     unit_start_ = Clock::now();
     deadline_ = unit_start_ + plan_.options.timeout;
-    if (plan_.options.reuse && stream_.has_value() && authenticated_) {
-      phase_ = Phase::kPlain;
-      return Send(nullptr);
+    if (stream_.has_value() && authenticated_) {
+      if (plan_.options.reuse) {
+        phase_ = Phase::kPlain;
+        return Send(nullptr);
+      }
+      if (plan_.options.rehandshake) {
+        authenticated_ = false;
+        kept_connection_ = true;
+        return BeginHandshake();
+      }
     }
     Connect();
   }
@@ -159,6 +166,7 @@ class WorkerImpl final : public Worker {
   void Connect() {
     Abort();
     authenticated_ = false;
+    kept_connection_ = false;
     if constexpr (kTls) {
       stream_.emplace(ioc_, *plan_.tls);
       SSL* handle = stream_->native_handle();
@@ -340,6 +348,14 @@ class WorkerImpl final : public Worker {
   // [MS-NTHT] 3.1.5.1.2: the answer to the NEGOTIATE is a 401 carrying the CHALLENGE, and the
   // AUTHENTICATE goes on the same connection.
   void OnChallenge(int status, bool keep_alive) {
+    if (kept_connection_ && (status != 401 || !HasToken())) {
+      // --rehandshake: mod_auth_gssapi with GssapiConnectionBound, for one, answers a second
+      // NEGOTIATE on an authenticated connection with a bare offer.
+      return Fail("rehandshake_refused",
+                  "the server answered a new NEGOTIATE on a connection it had authenticated "
+                  "with " + StatusText(status) + " and no CHALLENGE: it does not "
+                  "authenticate a connection twice");
+    }
     if (status != 401) {
       return Fail("http_status_" + std::to_string(status),
                   "the server answered the NEGOTIATE with " + StatusText(status) +
@@ -386,6 +402,26 @@ class WorkerImpl final : public Worker {
     Send(&*authenticate);
   }
 
+  // Whether the response carries a token of the load's scheme in WWW-Authenticate.
+  bool HasToken() const {
+    const char* scheme = AuthSchemeName(plan_.options.scheme);
+    for (const auto& field : parser_->get()) {
+      if (field.name() != bhttp::field::www_authenticate) {
+        continue;
+      }
+      auto offers = ntlm::http_auth::ParseChallenges(field.value());
+      if (!offers.ok()) {
+        return true;  // malformed: left to OnChallenge's own error
+      }
+      for (const auto& c : *offers) {
+        if (c.SchemeIs(scheme) && !c.token68.empty()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   std::string StatusText(int status) const {
     std::string text = std::to_string(status);
     const auto& msg = parser_->get();
@@ -405,7 +441,7 @@ class WorkerImpl final : public Worker {
     tally_.last_end = std::max(tally_.last_end, end);
     ++tally_.ok;
     plan_.done.fetch_add(1, std::memory_order_relaxed);
-    if (!plan_.options.reuse || !keep_alive) {
+    if (!(plan_.options.reuse || plan_.options.rehandshake) || !keep_alive) {
       Abort();
     }
     Next();
@@ -440,6 +476,7 @@ class WorkerImpl final : public Worker {
   Tally& tally_;
   std::optional<Stream> stream_;
   bool authenticated_ = false;
+  bool kept_connection_ = false;  // --rehandshake: this unit runs on the last unit's connection
   Phase phase_ = Phase::kNegotiate;
   Clock::time_point unit_start_;
   Clock::time_point deadline_;

@@ -77,6 +77,13 @@ struct LoadOptions {
   // connection. true: a unit is a request answered 2xx on a kept connection; the connection
   // is authenticated when needed (first use, after the server closed it or answered 401).
   bool reuse = false;
+  // true: a unit is a whole handshake (NEGOTIATE, AUTHENTICATE, 2xx) on a connection kept
+  // alive from the unit before: the handshake cost without TCP's. A new NEGOTIATE restarts
+  // authentication on a connection (`ntlmh serve` does so; mod_auth_gssapi with
+  // GssapiConnectionBound does not: see rehandshake_refused below). A new
+  // connection only for the first unit of a slot and after the server closed one. Excludes
+  // |reuse|.
+  bool rehandshake = false;
   int threads = 1;  // runner threads, each with its own io_context
   std::chrono::milliseconds timeout{10000};  // one unit, from its first byte to its last
   TlsOptions tls;
@@ -96,7 +103,9 @@ struct LoadReport {
   LatencyHistogram latency;      // of the units that succeeded
   // Failed units by kind: connect, resolve, tls, timeout, auth_rejected (401 after the
   // AUTHENTICATE), bad_challenge (no usable CHALLENGE in the 401, or one the client refuses),
-  // http_status_NNN (a status where a 401 with a CHALLENGE or a 2xx was due), bad_response
+  // http_status_NNN (a status where a 401 with a CHALLENGE or a 2xx was due),
+  // rehandshake_refused (--rehandshake: no CHALLENGE to a NEGOTIATE on a connection the server
+  // had authenticated; the next unit opens a new connection), bad_response
   // (not HTTP, or over the size caps), io (reset, closed, write or read failure).
   std::map<std::string, uint64_t> errors;
   std::map<std::string, std::string> error_samples;  // the first message of each kind

@@ -271,9 +271,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
+  // A connection's handlers run on its own strand when several threads serve; with one
+  // thread nothing runs concurrently, and the strand would only cost its hand-offs.
   void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+    auto handler = beast::bind_front_handler(&Listener::OnAccept, shared_from_this());
+    if (shared_.options.threads > 1) {
+      acceptor_.async_accept(net::make_strand(ioc_), std::move(handler));
+    } else {
+      acceptor_.async_accept(ioc_.get_executor(), std::move(handler));
+    }
   }
 
   void Stop() {

@@ -3,8 +3,9 @@
 // All of Boost.Asio and Boost.Beast stays inside server.cc: this header is plain C++, so the
 // CLI and the tests do not compile Beast. What answers a request is mock_server/auth_gate.h.
 //
-// Threads: the io_context runs on |threads| threads; every connection's handlers run on its own
-// strand, so one connection's AuthGate is never touched by two threads at once. Requests of one
+// Threads: the io_context runs on |threads| threads; with more than one, every connection's
+// handlers run on its own strand, so one connection's AuthGate is never touched by two threads
+// at once (with one thread, nothing runs concurrently and no strand is made). Requests of one
 // connection are read and answered one after the other, which serves HTTP/1.1 keep-alive and
 // pipelining in order.
 //

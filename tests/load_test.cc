@@ -1,10 +1,16 @@
 // `ntlmh load` (issue #8): the loopback policy and the latency histogram as pure functions, and
 // the command against `ntlmh serve` started here on 127.0.0.1 (HTTP and HTTPS, NTLM and
-// Negotiate, new connections and --reuse, a wrong password, a server that is down), plus its
+// Negotiate, new connections, --reuse and --rehandshake, a wrong password, a server that is down), plus its
 // usage errors. Counts are exact (-n); no timing is asserted.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -212,6 +218,41 @@ TEST(Load, ReuseWithAuthPerRequestAuthenticatesEveryRequest) {
   EXPECT_EQ(j["connections_opened"], 2);
 }
 
+// Every unit a whole handshake on a connection kept from the unit before: the server's log
+// has one accepted handshake per unit, on the -c connections opened once.
+TEST(Load, RehandshakeRunsEveryHandshakeOnKeptConnections) {
+  char path[] = "/tmp/ntlmh-load-log-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  json j;
+  {
+    ServerProcess server({"--user", kUser, "--log", path});
+    ASSERT_TRUE(server.ok());
+    const CommandResult r = Load({server.url() + "/again", "-u", "CORP\\alice", "-n", "12",
+                                  "-c", "3", "--rehandshake", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    j = Report(r);
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::map<std::string, int> outcomes;
+  std::set<uint64_t> connections;
+  while (std::getline(in, line)) {
+    const json record = json::parse(line);
+    ++outcomes[record["outcome"].get<std::string>()];
+    connections.insert(record["connection"].get<uint64_t>());
+  }
+  unlink(path);
+  EXPECT_EQ(j["handshakes"], 12);
+  EXPECT_EQ(j["authentications"], 12);
+  EXPECT_EQ(j["connections_opened"], 3);
+  EXPECT_EQ(j["errors"], json::object());
+  EXPECT_EQ(j["mode"], "rehandshake");
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"accepted", 12}}));
+  EXPECT_EQ(connections.size(), 3u);
+}
+
 TEST(Load, NegotiateScheme) {
   ServerProcess server({"--user", kUser, "--scheme", "negotiate"});
   ASSERT_TRUE(server.ok());
@@ -283,6 +324,7 @@ TEST(Load, UsageErrors) {
       {{url, "-u", "a", "-p", "x", "--nt-hash", "00"}, "exclude each other"},
       {{url, "-u", "a", "--nt-hash", "00"}, "--nt-hash wants 32 hex digits"},
       {{url, "-u", "a", "-c", "many"}, "failed to parse"},
+      {{url, "-u", "a", "--reuse", "--rehandshake"}, "--reuse and --rehandshake exclude each other"},
       {{url, "-u", "a", "extra"}, "unexpected argument 'extra'"},
   };
   for (const Row& row : rows) {

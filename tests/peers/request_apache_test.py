@@ -2,7 +2,8 @@
 """ctest RequestPeers.apache: `ntlmh request` against Apache + mod_auth_gssapi + gss-ntlmssp
 (tests/peers/apache_peer.py) on 127.0.0.1: the NTLM scheme and Negotiate, GET and a form POST
 to the /whoami CGI (its SHA-256 of the body checked), NTLM proxy authentication (407), and a
-wrong password (exit 1).
+wrong password (exit 1); and `ntlmh load` against it (issue #8): new connections, and
+--rehandshake, which mod_auth_gssapi with GssapiConnectionBound refuses on every kept connection.
 
 Usage: request_apache_test.py NTLMH_BINARY
 """
@@ -90,6 +91,28 @@ def main():
         flags = doc.get("legs", [{}, {}])[1].get("response", {}).get("token", {})
         check("no-retry: the CHALLENGE", r.returncode == 0 and doc.get("outcome") == "challenge"
               and flags.get("message") == "CHALLENGE_MESSAGE", repr(r.stdout[:300]))
+
+        def load(args):
+            env = dict(os.environ, NTLM_PASSWORD="Secret1!")
+            r = subprocess.run([ntlmh, "load", base + "/private/index.html", "-u", "CORP\\alice",
+                                "--json"] + args, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+            try:
+                return r.returncode, json.loads(r.stdout)
+            except ValueError:
+                return r.returncode, {"stdout": r.stdout, "stderr": r.stderr}
+
+        code, doc = load(["-n", "20", "-c", "2"])
+        check("load: 20 handshakes on new connections",
+              code == 0 and doc.get("handshakes") == 20 and doc.get("errors") == {} and
+              doc.get("connections_opened") == 20, "exit %d %r" % (code, doc))
+        # One slot: a handshake on a new connection, then a NEGOTIATE on it refused, a new
+        # connection for the next unit, and so on.
+        code, doc = load(["-n", "6", "-c", "1", "--rehandshake"])
+        check("load --rehandshake: refused on kept connections",
+              code == 1 and doc.get("handshakes") == 3 and
+              doc.get("errors") == {"rehandshake_refused": 3} and
+              doc.get("connections_opened") == 3, "exit %d %r" % (code, doc))
     finally:
         subprocess.run([sys.executable, PEER, "stop", root], timeout=60)
         subprocess.run(["rm", "-rf", root])
