@@ -6,7 +6,12 @@ memory of `ntlmh serve` per idle connection. Everything runs on loopback and sto
 every server started here is stopped by its PID.
 
 Usage: bench/load_compare.py [--ntlmh PATH] [--seconds S] [--connections C] [--idle N]
-                             [--serve-threads T] [--load-threads T] [--skip-apache]
+                             [--serve-threads T] [--load-threads T] [--skip-apache] [--pin]
+
+--pin runs each server on CPU 1 and the load on CPU 0 (taskset; a prefork Apache's children
+inherit it), so that client and server do not take CPU from each other. Also measured:
+`ntlmh serve` under `ntlmh load --rehandshake` (every handshake on a kept connection; Apache's
+mod_auth_gssapi refuses a second handshake on a connection, so it has no such row).
 Prints one JSON object on stdout (the figures) and a table on stderr. Exit 0, or 2 when a
 server does not start.
 """
@@ -50,16 +55,22 @@ def rss_kib(pid):
 
 
 def cpu_ticks(pids):
-    """User + system CPU of |pids| so far, in clock ticks (/proc/PID/stat fields 14 and 15)."""
-    total = 0
+    """(user, system) CPU of |pids| so far, in clock ticks (/proc/PID/stat fields 14, 15)."""
+    user = system = 0
     for pid in pids:
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            user += int(fields[11])
+            system += int(fields[12])
         except (OSError, IndexError, ValueError):
             pass  # a worker that exited meanwhile
-    return total
+    return user, system
+
+
+def pinned(cpu, argv):
+    """|argv| run on CPU |cpu| only, when pinning is asked for (cpu is not None)."""
+    return argv if cpu is None else ["taskset", "-c", str(cpu)] + argv
 
 
 def apache_pids(root):
@@ -75,9 +86,9 @@ def apache_pids(root):
     return out
 
 
-def start_serve(ntlmh, threads):
-    proc = subprocess.Popen([ntlmh, "serve", "--listen", "127.0.0.1:0", "--threads", str(threads),
-                             "--user", USER + ":" + PASSWORD],
+def start_serve(ntlmh, threads, cpu=None):
+    proc = subprocess.Popen(pinned(cpu, [ntlmh, "serve", "--listen", "127.0.0.1:0", "--threads",
+                                         str(threads), "--user", USER + ":" + PASSWORD]),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     m = re.search(r"listening on (\S+)", line)
@@ -97,22 +108,29 @@ def stop(proc):
         proc.wait()
 
 
-def load(ntlmh, url, seconds, connections, threads, server_pids=None):
+def load(ntlmh, url, seconds, connections, threads, server_pids=None, cpu=None, extra=()):
     """Runs `ntlmh load`; with |server_pids| (a function giving the server's PIDs), also the
-    CPU time per handshake of the server and of the client, in microseconds."""
+    CPU time per handshake of the server and of the client, in microseconds, and the share of
+    each spent in the kernel."""
     env = dict(os.environ, NTLM_PASSWORD=PASSWORD)
     hz = os.sysconf("SC_CLK_TCK")
     pids = server_pids() if server_pids else []
     server_before = cpu_ticks(pids)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    client_before = usage.ru_utime + usage.ru_stime
-    run = subprocess.run([ntlmh, "load", url, "-u", USER, "-c", str(connections), "-d",
-                          str(seconds), "--threads", str(threads), "--json"],
+    client_before = (usage.ru_utime, usage.ru_stime)
+    run = subprocess.run(pinned(cpu, [ntlmh, "load", url, "-u", USER, "-c", str(connections),
+                                      "-d", str(seconds), "--threads", str(threads), "--json"] +
+                                list(extra)),
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          timeout=seconds + 120)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    client_cpu = usage.ru_utime + usage.ru_stime - client_before
-    server_cpu = (cpu_ticks(server_pids() if server_pids else []) - server_before) / hz
+    client_user = usage.ru_utime - client_before[0]
+    client_system = usage.ru_stime - client_before[1]
+    client_cpu = client_user + client_system
+    server_after = cpu_ticks(server_pids() if server_pids else [])
+    server_user = (server_after[0] - server_before[0]) / hz
+    server_system = (server_after[1] - server_before[1]) / hz
+    server_cpu = server_user + server_system
     try:
         report = json.loads(run.stdout)
     except ValueError:
@@ -121,6 +139,10 @@ def load(ntlmh, url, seconds, connections, threads, server_pids=None):
     if server_pids and n > 0:
         report["server_cpu_us_per_handshake"] = round(server_cpu * 1e6 / n, 1)
         report["client_cpu_us_per_handshake"] = round(client_cpu * 1e6 / n, 1)
+        if server_cpu > 0:
+            report["server_kernel_share"] = round(server_system / server_cpu, 2)
+        if client_cpu > 0:
+            report["client_kernel_share"] = round(client_system / client_cpu, 2)
     return report
 
 
@@ -183,26 +205,35 @@ def main():
     ap.add_argument("--serve-threads", type=int, default=2)
     ap.add_argument("--load-threads", type=int, default=1)
     ap.add_argument("--skip-apache", action="store_true")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on CPU 1, the load on CPU 0 (needs 2 CPUs)")
     a = ap.parse_args()
+    server_cpu, client_cpu = (1, 0) if a.pin else (None, None)
+    if a.pin and os.cpu_count() < 2:
+        fail("--pin needs two CPUs")
     if not os.access(a.ntlmh, os.X_OK):
         fail(a.ntlmh + " is not an executable (--ntlmh PATH)")
 
     result = {"connections": a.connections, "seconds": a.seconds,
               "load_threads": a.load_threads, "serve_threads": a.serve_threads,
-              "loadavg_before": loadavg()}
+              "pinned": a.pin, "loadavg_before": loadavg()}
 
-    proc, url = start_serve(a.ntlmh, a.serve_threads)
+    proc, url = start_serve(a.ntlmh, a.serve_threads, server_cpu)
     try:
-        load(a.ntlmh, url + "/", 1, a.connections, a.load_threads)  # warm-up
+        load(a.ntlmh, url + "/", 1, a.connections, a.load_threads, cpu=client_cpu)  # warm-up
         result["serve"] = load(a.ntlmh, url + "/", a.seconds, a.connections, a.load_threads,
-                               lambda: [proc.pid])
+                               lambda: [proc.pid], client_cpu)
+        result["serve_rehandshake"] = load(a.ntlmh, url + "/", a.seconds, a.connections,
+                                           a.load_threads, lambda: [proc.pid], client_cpu,
+                                           ["--rehandshake"])
     finally:
         stop(proc)
 
     if not a.skip_apache:
         root = tempfile.mkdtemp(prefix="ntlmh-load-apache-")
-        started = subprocess.run([sys.executable, PEER, "start", root], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, timeout=60)
+        started = subprocess.run(pinned(server_cpu, [sys.executable, PEER, "start", root]),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 timeout=60)
         if started.returncode != 0:
             fail("apache_peer.py start: " + started.stderr.strip())
         base = started.stdout.split()[0]
@@ -210,9 +241,9 @@ def main():
             # A static file behind NTLM (the /whoami CGI would measure Python's start-up).
             # The warm-up lets prefork spawn its processes.
             target = base + "/private/index.html"
-            load(a.ntlmh, target, 3, a.connections, a.load_threads)
+            load(a.ntlmh, target, 3, a.connections, a.load_threads, cpu=client_cpu)
             result["apache"] = load(a.ntlmh, target, a.seconds, a.connections, a.load_threads,
-                                    lambda: apache_pids(os.path.abspath(root)))
+                                    lambda: apache_pids(os.path.abspath(root)), client_cpu)
         finally:
             subprocess.run([sys.executable, PEER, "stop", root], timeout=60)
 
@@ -220,15 +251,17 @@ def main():
     result["idle_memory"] = memory_per_idle(a.ntlmh, a.idle, a.serve_threads)
 
     rows = [("server", "handshakes/s", "p50 ms", "p99 ms", "max ms", "handshakes", "errors",
-             "server us/hs", "client us/hs")]
-    for name in ("serve", "apache"):
+             "server us/hs", "kernel", "client us/hs", "kernel")]
+    for name in ("serve", "serve_rehandshake", "apache"):
         r = result.get(name)
         if r:
             rows.append((name, "%.0f" % r["handshakes_per_sec"], "%.2f" % r["latency_ms"]["p50"],
                          "%.2f" % r["latency_ms"]["p99"], "%.2f" % r["latency_ms"]["max"],
                          str(r["handshakes"]), json.dumps(r["errors"]),
                          str(r.get("server_cpu_us_per_handshake")),
-                         str(r.get("client_cpu_us_per_handshake"))))
+                         str(r.get("server_kernel_share")),
+                         str(r.get("client_cpu_us_per_handshake")),
+                         str(r.get("client_kernel_share"))))
     for row in rows:
         print("  ".join(c.ljust(12) for c in row), file=sys.stderr)
     if "serve" in result and "apache" in result and result["apache"]["handshakes_per_sec"] > 0:

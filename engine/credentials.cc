@@ -1,6 +1,7 @@
 // Credentials and the server's account store (see credentials.h for the forms and the format).
 #include "engine/credentials.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -32,6 +33,16 @@ Result<std::string> Fold(std::string_view s, const char* field) {
     return up.error().Nested(field, 0);
   }
   return up;
+}
+
+// One string for a folded (domain, user) pair: the domain's length first, so that no two pairs
+// give the same key whatever bytes the names hold.
+std::string IndexKey(std::string_view domain_upper, std::string_view user_upper) {
+  std::string key = std::to_string(domain_upper.size());
+  key += ':';
+  key += domain_upper;
+  key += user_upper;
+  return key;
 }
 
 }  // namespace
@@ -81,15 +92,20 @@ Status CredentialStore::Insert(Account account) {
   if (!user_upper.ok()) {
     return user_upper.error();
   }
-  for (const Key& k : keys_) {
-    if (k.domain_upper == *domain_upper && k.user_upper == *user_upper) {
-      return MakeError(
-          ErrorCode::kInvalidArgument, kRuleStore, "user", 0,
-          "the account " + account.domain + "\\" + account.user + " is already in the store");
-    }
+  std::string key = IndexKey(*domain_upper, *user_upper);
+  if (data_ != nullptr && data_->index.count(key) != 0) {
+    return MakeError(
+        ErrorCode::kInvalidArgument, kRuleStore, "user", 0,
+        "the account " + account.domain + "\\" + account.user + " is already in the store");
   }
-  keys_.push_back(Key{std::move(*domain_upper), std::move(*user_upper)});
-  accounts_.push_back(std::move(account));
+  // Copy on write: other copies of this store keep the accounts they had.
+  std::shared_ptr<Data> data =
+      data_ == nullptr ? std::make_shared<Data>()
+      : data_.use_count() == 1 ? std::const_pointer_cast<Data>(data_)
+                               : std::make_shared<Data>(*data_);
+  data->index.emplace(std::move(key), data->accounts.size());
+  data->accounts.push_back(std::move(account));
+  data_ = std::move(data);
   return Status();
 }
 
@@ -184,12 +200,16 @@ const Account* CredentialStore::Find(std::string_view domain, std::string_view u
   if (!d.ok() || !u.ok() || u->empty()) {
     return nullptr;
   }
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    if (keys_[i].domain_upper == *d && keys_[i].user_upper == *u) {
-      return &accounts_[i];
-    }
+  if (data_ == nullptr) {
+    return nullptr;
   }
-  return nullptr;
+  const auto it = data_->index.find(IndexKey(*d, *u));
+  return it == data_->index.end() ? nullptr : &data_->accounts[it->second];
+}
+
+const std::vector<Account>& CredentialStore::accounts() const {
+  static const std::vector<Account> kNone;
+  return data_ == nullptr ? kNone : data_->accounts;
 }
 
 }  // namespace ntlm

@@ -251,5 +251,47 @@ TEST(CredentialStore, EmptyDomainUsesTheDefaultOnly) {
   EXPECT_EQ(store.Find("DOMAIN", "nodom", ""), nullptr);
 }
 
+// A large store: every account found by its folded names, a duplicate refused with its line,
+// and a copy that shares the accounts unaffected by an account added to the original.
+TEST(CredentialStore, LargeStoreAndCopiesThatShare) {
+  constexpr int kAccounts = 20000;
+  std::string text;
+  for (int i = 0; i < kAccounts; ++i) {
+    text += "CORP:user" + std::to_string(i) + ":pw" + std::to_string(i) + "\n";
+  }
+  auto store = CredentialStore::Parse(text);
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  EXPECT_EQ(store->size(), static_cast<size_t>(kAccounts));
+  for (int i : {0, 1, 9999, kAccounts - 1}) {
+    const Account* a = store->Find("corp", "USER" + std::to_string(i), "");
+    ASSERT_NE(a, nullptr) << i;
+    EXPECT_EQ(a->user, "user" + std::to_string(i));
+    EXPECT_EQ(a->secret.password, "pw" + std::to_string(i));
+  }
+  EXPECT_EQ(store->Find("CORP", "user" + std::to_string(kAccounts), ""), nullptr);
+  // The domain's length is part of the key: ("CORPU", "SER1") is not ("CORP", "USER1").
+  EXPECT_EQ(store->Find("CORPU", "SER1", ""), nullptr);
+
+  auto dup = CredentialStore::Parse(text + "corp:USER123:other\n");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().field, "line " + std::to_string(kAccounts + 1));
+  EXPECT_EQ(dup.error().offset, text.size());
+
+  CredentialStore copy = *store;
+  ASSERT_TRUE(store->Add("CORP", "late", "x").ok());
+  EXPECT_EQ(store->size(), static_cast<size_t>(kAccounts + 1));
+  EXPECT_EQ(copy.size(), static_cast<size_t>(kAccounts));
+  EXPECT_NE(store->Find("CORP", "late", ""), nullptr);
+  EXPECT_EQ(copy.Find("CORP", "late", ""), nullptr);
+  ASSERT_TRUE(copy.Add("CORP", "other", "y").ok());
+  EXPECT_EQ(store->Find("CORP", "other", ""), nullptr);
+  EXPECT_NE(copy.Find("CORP", "user5", ""), nullptr);
+
+  const CredentialStore empty;
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_TRUE(empty.accounts().empty());
+  EXPECT_EQ(empty.Find("CORP", "user0", ""), nullptr);
+}
+
 }  // namespace
 }  // namespace ntlm
