@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Real NTLM clients against `ntlmh serve` (issue #4): curl, python3-requests-ntlm and Node's
-httpntlm (the library behind Postman's NTLM authorization).
+"""Real NTLM clients against `ntlmh serve` (issue #4): curl, python3-requests-ntlm, Node's
+httpntlm (the library behind Postman's NTLM authorization) and headless Chromium (its own NTLM
+code, with the credentials in the URL).
 
-Usage: mock_server_peers.py NTLMH_BINARY {curl|requests|httpntlm} {http|https}
+Usage: mock_server_peers.py NTLMH_BINARY {curl|requests|httpntlm|chromium} {http|https}
 
 Starts the server on 127.0.0.1 with a free port, runs the client's checks, and stops the server
 with SIGTERM. Every wait is bounded. A missing peer is a failure, never a skip: scripts/setup.sh
@@ -12,6 +13,7 @@ beside this file (set by the test registration in tests/CMakeLists.txt). httpntl
 tests/peers/node/node_modules, which scripts/setup.sh fills with `npm ci`.
 """
 import hashlib
+import html
 import json
 import os
 import select
@@ -221,8 +223,71 @@ def run_httpntlm(ntlmh, tls):
         check(strict.stop() == 0, "server exits 0 on SIGTERM")
 
 
+def chromium(url, profile):
+    """Loads |url| in headless Chromium; returns the text of the page (a JSON echo is shown
+    in a <pre>), or "" when the page is empty. Background networking is off: the only
+    connection is to |url|'s server on 127.0.0.1."""
+    p = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--disable-default-apps",
+                        "--ignore-certificate-errors", "--user-data-dir=" + profile,
+                        "--dump-dom", url],
+                       capture_output=True, text=True, timeout=TIMEOUT + 25)
+    start, end = p.stdout.find("<pre>"), p.stdout.find("</pre>")
+    if start < 0 or end < start:
+        return ""
+    return html.unescape(p.stdout[start + len("<pre>"):end])
+
+
+def run_chromium(ntlmh, tls):
+    """Chromium's NTLM client (NTLMv2, MIC and, over TLS, channel bindings) against a server
+    that requires the MIC and, over TLS, the bindings (--epa require)."""
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "serve.log")
+        args = ["--require-mic", "--log", log]
+        if tls:
+            args += ["--tls-self-signed", "--epa", "require"]
+        server = Server(ntlmh, args)
+        domain, user = USER.split("\\")
+        host = server.url.split("://", 1)[1]
+        scheme = "https://" if tls else "http://"
+        creds = urllib.parse.quote(domain + "\\" + user, safe="") + ":"
+        try:
+            page = chromium(scheme + creds + urllib.parse.quote(PASSWORD, safe="") + "@" + host +
+                            "/chromium", os.path.join(d, "profile"))
+            try:
+                j = json.loads(page)
+            except ValueError:
+                j = {}
+            check(j.get("user") == "alice" and j.get("domain") == "CORP",
+                  "chromium GET authenticates (page %r)" % page[:200])
+            if j:
+                check(j["response_kind"] == "ntlmv2", "chromium sends NTLMv2")
+                check(j["mic"] == {"present": True, "valid": True}, "chromium sends a valid MIC")
+                check(j["channel_bindings"] == {"present": tls, "valid": tls},
+                      "channel bindings %s" % ("match the certificate" if tls else "absent"))
+                # Chromium names the port in its SPN: recorded so that a change shows.
+                check(j["spn"] == "HTTP/" + host, "SPN %r" % j["spn"])
+                check(j["path"] == "/chromium", "path echoed")
+            page = chromium(scheme + creds + "wrong@" + host + "/", os.path.join(d, "profile2"))
+            check(page == "", "wrong password: no echo (page %r)" % page[:200])
+        finally:
+            check(server.stop() == 0, "server exits 0 on SIGTERM")
+        outcomes = []
+        with open(log) as f:
+            for line in f:
+                rec = json.loads(line)
+                outcomes.append((rec["outcome"], rec["reason"]))
+        check(("accepted", "none") in outcomes and ("rejected", "wrong_proof") in outcomes,
+              "the log grades one accepted and one wrong_proof handshake (%r)" % outcomes)
+        with open(log) as f:
+            text = f.read()
+        check(PASSWORD not in text and "wrong" not in text.replace("wrong_proof", ""),
+              "no password in the log")
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests", "httpntlm") or \
+    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests", "httpntlm", "chromium") or \
             sys.argv[3] not in ("http", "https"):
         print(__doc__)
         return 2
@@ -232,6 +297,8 @@ def main():
         run_curl(ntlmh, tls)
     elif peer == "httpntlm":
         run_httpntlm(ntlmh, tls)
+    elif peer == "chromium":
+        run_chromium(ntlmh, tls)
     else:
         run_requests(ntlmh, tls)
     print("%d failure(s) in %.1f s" % (len(failures), time.monotonic() - started))
