@@ -564,7 +564,8 @@ Result<Bytes> EncodeChallenge(const ChallengeMessage& m) {
 
 // ---- AUTHENTICATE, 2.2.1.3 ---------------------------------------------------------------
 
-Result<AuthenticateMessage> DecodeAuthenticate(ByteView data, const DecodePolicy& policy) {
+Result<AuthenticateMessage> DecodeAuthenticate(ByteView data, const DecodePolicy& policy,
+                                               StringCharset charset) {
   ByteReader msg(data);
   ByteReader r = msg;
   if (Status s = ReadPreamble(&r, MessageType::kAuthenticate, kAuthenticateHeaderSize,
@@ -624,7 +625,8 @@ Result<AuthenticateMessage> DecodeAuthenticate(ByteView data, const DecodePolicy
     }
   }
 
-  const bool unicode = (m.flags & kNegotiateUnicode) != 0;
+  const bool unicode = charset == StringCharset::kFromFlags ? (m.flags & kNegotiateUnicode) != 0
+                                                           : charset == StringCharset::kUnicode;
   struct StringField {
     const PayloadField* f;
     size_t pos;

@@ -123,8 +123,16 @@ Result<NegotiateMessage> DecodeNegotiate(ByteView msg,
                                          const DecodePolicy& policy = DecodePolicy::Strict());
 Result<ChallengeMessage> DecodeChallenge(ByteView msg,
                                          const DecodePolicy& policy = DecodePolicy::Strict());
+// The character set of the AUTHENTICATE's DomainName, UserName and Workstation: what its own
+// NegotiateFlags say (a message read alone), or what the CHALLENGE negotiated (a server that
+// issued it). Some clients set NTLMSSP_NEGOTIATE_UNICODE in the AUTHENTICATE whatever was
+// negotiated and send OEM strings (wget 1.21: flags 0x00008201 with "alice" in 5 bytes after
+// an OEM CHALLENGE); a server reads them as negotiated ([MS-NLMP] 2.2.2.5 A and B: the server
+// chooses the character set in the CHALLENGE, 3.2.5.1.1), as Samba's does.
+enum class StringCharset : uint8_t { kFromFlags, kUnicode, kOem };
 Result<AuthenticateMessage> DecodeAuthenticate(
-    ByteView msg, const DecodePolicy& policy = DecodePolicy::Strict());
+    ByteView msg, const DecodePolicy& policy = DecodePolicy::Strict(),
+    StringCharset charset = StringCharset::kFromFlags);
 
 Result<Bytes> EncodeNegotiate(const NegotiateMessage& m);
 Result<Bytes> EncodeChallenge(const ChallengeMessage& m);

@@ -295,7 +295,11 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
   const Challenge8& server_challenge = *server_challenge_;
   const uint64_t now = env_->NowFileTime();
 
-  Result<AuthenticateMessage> decoded = DecodeAuthenticate(authenticate, policy.decode_policy);
+  // The strings in the character set this context chose in its CHALLENGE (2.2.2.5 A, B;
+  // StringCharset in messages.h), whatever the AUTHENTICATE's own flag says.
+  Result<AuthenticateMessage> decoded = DecodeAuthenticate(
+      authenticate, policy.decode_policy,
+      (flags_ & kNegotiateUnicode) != 0 ? StringCharset::kUnicode : StringCharset::kOem);
   if (!decoded.ok()) {
     r.reason = RejectReason::kMalformed;
     r.error = decoded.error();

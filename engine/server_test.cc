@@ -761,6 +761,53 @@ TEST(ServerContext_3_2_5_1_2, EmptyResponseWithUserName) {
   }
 }
 
+// The AUTHENTICATE's strings are read in the character set the CHALLENGE chose (StringCharset
+// in messages.h), whatever the AUTHENTICATE's own NTLMSSP_NEGOTIATE_UNICODE bit says.
+void SetAuthenticateFlags(Bytes* wire, uint32_t flags) {
+  constexpr size_t kFlagsOffset = 60;  // 2.2.1.3 NegotiateFlags
+  for (size_t i = 0; i < 4; ++i) {
+    (*wire)[kFlagsOffset + i] = static_cast<uint8_t>(flags >> (8 * i));
+  }
+}
+
+TEST(ServerContext_3_2_5_1_2, OemStringsUnderAUnicodeFlagAfterAnOemChallenge) {
+  // wget 1.21: NEGOTIATE OEM | NTLM, then an AUTHENTICATE with flags 0x00008201 (UNICODE,
+  // NTLM, ALWAYS_SIGN) and "alice" in 5 OEM bytes, with an NTLMv1 response.
+  ServerConfig c = Config();
+  c.policy.lm_compatibility_level = 3;
+  Handshake h(std::move(c), kNegotiateOem | kNegotiateNtlm);
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.chal.flags & (kNegotiateUnicode | kNegotiateOem), kNegotiateOem);
+  TestClient client;
+  client.kind = ResponseKind::kNtlmV1;
+  client.flags = kNegotiateOem | kNegotiateNtlm;
+  Bytes wire = client.Build(h);
+  SetAuthenticateFlags(&wire, kNegotiateUnicode | kNegotiateNtlm | kNegotiateAlwaysSign);
+  ASSERT_FALSE(DecodeAuthenticate(wire).ok());  // read alone, the flag says UTF-16
+  const AcceptResult r = h.server().Accept(wire);
+  EXPECT_ACCEPTED(r);
+  EXPECT_EQ(r.user, "alice");
+  EXPECT_EQ(r.domain, "DOMAIN");
+  EXPECT_EQ(r.workstation, "WORKSTATION");
+  EXPECT_EQ(r.response_kind, ResponseKind::kNtlmV1);
+}
+
+TEST(ServerContext_3_2_5_1_2, UnicodeStringsWithoutTheFlagAfterAUnicodeChallenge) {
+  Handshake h(Config());
+  ASSERT_TRUE(h.Start());
+  ASSERT_NE(h.chal.flags & kNegotiateUnicode, 0u);
+  TestClient client;
+  client.mic = false;  // the flags are patched after the message is built
+  Bytes wire = client.Build(h);
+  const uint32_t sent = client.flags.value_or(h.chal.flags & ~(kTargetTypeDomain |
+                                                               kTargetTypeServer));
+  SetAuthenticateFlags(&wire, (sent & ~kNegotiateUnicode) | kNegotiateOem);
+  const AcceptResult r = h.server().Accept(wire);
+  EXPECT_ACCEPTED(r);
+  EXPECT_EQ(r.user, "alice");
+  EXPECT_EQ(r.domain, "DOMAIN");
+}
+
 // --- response kinds and LmCompatibilityLevel -------------------------------------------------
 
 constexpr uint32_t kNegotiateNoEss = kNegotiateFlags & ~kNegotiateExtendedSessionSecurity;

@@ -230,7 +230,15 @@ bool Analysis::Decode() {
     }
   }
   if (h_.authenticate) {
-    auto m = ntlm::DecodeAuthenticate(h_.authenticate->ntlm, policy);
+    // The names in the character set the CHALLENGE chose, as a server reads them (messages.h
+    // StringCharset: wget sets UNICODE over OEM names); Flags() reports the disagreement.
+    ntlm::StringCharset charset = ntlm::StringCharset::kFromFlags;
+    if (chal_ && (chal_->flags & ntlm::kNegotiateUnicode) != 0) {
+      charset = ntlm::StringCharset::kUnicode;
+    } else if (chal_ && (chal_->flags & ntlm::kNegotiateOem) != 0) {
+      charset = ntlm::StringCharset::kOem;
+    }
+    auto m = ntlm::DecodeAuthenticate(h_.authenticate->ntlm, policy, charset);
     if (m.ok()) {
       auth_ = std::move(*m);
       v_.user = auth_->user;

@@ -1087,6 +1087,35 @@ TEST(ExplainStdin, CurlVerboseTranscriptIsExplained) {
   EXPECT_EQ(CauseIds(h), std::vector<std::string>{});
 }
 
+// GNU wget's NTLM, from its -d transcript: NTLMv1 with OEM names under a UNICODE flag after an
+// OEM CHALLENGE. The names are read in the CHALLENGE's character set, as the server reads them
+// (engine/messages.h StringCharset), and the flag is reported as a disagreement.
+TEST(ExplainStdin, WgetTranscriptOemNamesUnderAUnicodeFlag) {
+  ServerProcess server(Serve({"--lm-compat", "3"}));
+  ASSERT_TRUE(server.ok());
+  std::string transcript;
+  ASSERT_EQ(Spawn({"wget", "-d", "-o", "/dev/stdout", "-O", "/dev/null", "--tries=1",
+                   "--timeout=20", "--user", kUser, "--password", kPassword,
+                   server.url() + "/wget"},
+                  {}, &transcript),
+            0)
+      << transcript;
+  Explained e = Explain({}, kPasswordEnv, transcript);
+  ASSERT_TRUE(e.doc.contains("handshakes")) << e.err;
+  ASSERT_EQ(e.doc["handshakes"].size(), 1u);
+  const Json& h = e.doc["handshakes"][0];
+  EXPECT_EQ(e.exit_code, 0) << h.dump(1);
+  EXPECT_EQ(h["outcome"], "success");
+  EXPECT_EQ(h["user"], "alice");
+  EXPECT_EQ(h["domain"], "CORP");
+  EXPECT_EQ(h["response"], "NTLMv1");
+  std::vector<std::string> warnings;
+  for (const Json& w : h["warnings"]) {
+    warnings.push_back(w["id"].get<std::string>());
+  }
+  EXPECT_EQ(warnings, (std::vector<std::string>{"ntlmv1_sent", "flags_disagree"}));
+}
+
 // Messages given without the ones they depend on are never a success.
 TEST(ExplainStdin, IncompleteHandshakesAreNotASuccess) {
   ServerProcess server(Serve());

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Real NTLM clients against `ntlmh serve` (issue #4): curl, python3-requests-ntlm, Node's
-httpntlm (the library behind Postman's NTLM authorization) and headless Chromium (its own NTLM
-code, with the credentials in the URL).
+httpntlm (the library behind Postman's NTLM authorization), headless Chromium (its own NTLM
+code, with the credentials in the URL) and GNU wget (NTLMv1, OEM strings under a UNICODE flag).
 
-Usage: mock_server_peers.py NTLMH_BINARY {curl|requests|httpntlm|chromium} {http|https}
+Usage: mock_server_peers.py NTLMH_BINARY {curl|requests|httpntlm|chromium|wget} {http|https}
 
 Starts the server on 127.0.0.1 with a free port, runs the client's checks, and stops the server
 with SIGTERM. Every wait is bounded. A missing peer is a failure, never a skip: scripts/setup.sh
@@ -286,8 +286,57 @@ def run_chromium(ntlmh, tls):
               "no password in the log")
 
 
+def read_log(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def run_wget(ntlmh, tls):
+    """GNU wget 1.21's NTLM: a NEGOTIATE with OEM | NTLM, then NTLMv1 (no ESS, no MIC) in an
+    AUTHENTICATE whose flags say UNICODE while its strings are OEM bytes. The server reads the
+    strings in the character set of its CHALLENGE; LmCompatibilityLevel 5 (the default)
+    refuses NTLMv1, level 3 takes it."""
+    def wget(url, password):
+        p = subprocess.run(["wget", "-q", "-O", "-", "--tries=1", "--timeout=%d" % TIMEOUT,
+                            "--no-check-certificate", "--user", USER, "--password", password,
+                            url], capture_output=True, text=True, timeout=TIMEOUT + 5)
+        return p.returncode, p.stdout
+
+    tls_args = ["--tls-self-signed"] if tls else []
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "strict.log")
+        server = Server(ntlmh, tls_args + ["--log", log])
+        try:
+            code, _ = wget(server.url + "/wget", PASSWORD)
+            check(code == 6, "wget refused under LmCompatibilityLevel 5 (exit %d, 6 = auth)" % code)
+        finally:
+            check(server.stop() == 0, "server exits 0 on SIGTERM")
+        graded = [(r["outcome"], r["reason"], r["user"], r["domain"]) for r in read_log(log)]
+        check(graded == [("rejected", "ntlmv1_refused", "alice", "CORP")],
+              "the log grades wget's NTLMv1 refused, names read as OEM (%r)" % graded)
+
+        log = os.path.join(d, "level3.log")
+        server = Server(ntlmh, tls_args + ["--lm-compat", "3", "--log", log])
+        try:
+            code, body = wget(server.url + "/wget", PASSWORD)
+            check(code == 0, "wget authenticates under LmCompatibilityLevel 3 (exit %d)" % code)
+            if code == 0:
+                j = json.loads(body)
+                check((j["user"], j["domain"], j["workstation"], j["response_kind"]) ==
+                      ("alice", "CORP", "", "ntlmv1"), "echo of wget's NTLMv1 (%r)" % j)
+                check(j["mic"] == {"present": False, "valid": False}, "wget sends no MIC")
+            code, _ = wget(server.url + "/wget", "wrong")
+            check(code == 6, "wget with a wrong password is refused (exit %d)" % code)
+        finally:
+            check(server.stop() == 0, "server exits 0 on SIGTERM")
+        graded = [(r["outcome"], r["reason"]) for r in read_log(log)]
+        check(graded == [("accepted", "none"), ("rejected", "wrong_proof")],
+              "the log grades one accepted and one wrong_proof handshake (%r)" % graded)
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests", "httpntlm", "chromium") or \
+    if len(sys.argv) != 4 or sys.argv[2] not in ("curl", "requests", "httpntlm", "chromium",
+                                                 "wget") or \
             sys.argv[3] not in ("http", "https"):
         print(__doc__)
         return 2
@@ -299,6 +348,8 @@ def main():
         run_httpntlm(ntlmh, tls)
     elif peer == "chromium":
         run_chromium(ntlmh, tls)
+    elif peer == "wget":
+        run_wget(ntlmh, tls)
     else:
         run_requests(ntlmh, tls)
     print("%d failure(s) in %.1f s" % (len(failures), time.monotonic() - started))
