@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "cli/terminal_text.h"
@@ -555,6 +556,22 @@ ntlm::Result<Json> DescribeNtlm(ByteView msg, const ntlm::DecodePolicy& policy) 
     }
     case ntlm::MessageType::kAuthenticate: {
       auto m = ntlm::DecodeAuthenticate(msg, policy);
+      // UNICODE claimed over names that are not UTF-16LE: GNU wget sends OEM names under the
+      // flag after an OEM CHALLENGE, and a server that negotiated OEM reads them as OEM
+      // (engine/messages.h StringCharset). Shown so, with a note; other errors stand.
+      std::optional<ntlm::LintNote> charset_note;
+      if (!m.ok() && (m.error().code == ntlm::ErrorCode::kOddLengthUtf16 ||
+                      m.error().code == ntlm::ErrorCode::kInvalidUtf16)) {
+        auto oem = ntlm::DecodeAuthenticate(msg, policy, ntlm::StringCharset::kOem);
+        if (oem.ok()) {
+          charset_note = ntlm::LintNote{
+              ntlm::Severity::kMust, "MS-NLMP 2.2.2.5", "NegotiateFlags",
+              "NTLMSSP_NEGOTIATE_UNICODE is set but the names are not UTF-16LE (" +
+                  m.error().ToString() +
+                  "); shown as OEM, as a server that negotiated OEM reads them"};
+          m = std::move(oem);
+        }
+      }
       if (!m.ok()) {
         return m.error();
       }
@@ -582,7 +599,11 @@ ntlm::Result<Json> DescribeNtlm(ByteView msg, const ntlm::DecodePolicy& policy) 
       j["flags"] = FlagsJson(m->flags);
       j["version"] = VersionJson(m->version);
       j["mic"] = m->mic.has_value() ? Json(ntlm::ToHex(*m->mic)) : Json(nullptr);
-      j["notes"] = NotesJson(ntlm::LintAuthenticate(*m));
+      std::vector<ntlm::LintNote> notes = ntlm::LintAuthenticate(*m);
+      if (charset_note.has_value()) {
+        notes.insert(notes.begin(), *charset_note);
+      }
+      j["notes"] = NotesJson(notes);
       break;
     }
   }

@@ -423,6 +423,31 @@ TEST(CliDecode, JsonFields) {
   EXPECT_FALSE(j.contains("line"));
 }
 
+// GNU wget 1.21's AUTHENTICATE (recorded against `ntlmh serve`): NegotiateFlags 0x00008201 say
+// UNICODE, the names are OEM ("CORP" in 4 bytes, "alice" in 5). Shown as OEM with a MUST note
+// that names the UTF-16 error; a message that is also broken otherwise keeps its error.
+TEST(CliDecode, OemNamesUnderAUnicodeFlagAreShownWithANote) {
+  constexpr char kWgetAuthenticate[] =
+      "TlRMTVNTUAADAAAAGAAYAEkAAAAYABgAYQAAAAQABABAAAAABQAFAEQAAAAAAAAASQAAAAAAAAB5AAAAAYIAAENP"
+      "UlBhbGljZfkL8ghM4qpgudNWgeBEX5zfEtutE5IKJFVGGkZ62sePlhVn0yE7LhDmCbSbUjWZ/g==";
+  auto r = RunNtlmh({"decode", "--json", kWgetAuthenticate});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["message"], "AUTHENTICATE_MESSAGE");
+  EXPECT_EQ(j["user"]["value"], "alice");
+  EXPECT_EQ(j["domain"]["value"], "CORP");
+  EXPECT_EQ(j["workstation"]["value"], "");
+  EXPECT_EQ(j["flags"]["value"], "0x00008201");
+  EXPECT_EQ(j["response_kind"], "NTLMv1");
+  ASSERT_FALSE(j["notes"].empty());
+  EXPECT_EQ(j["notes"][0]["severity"], "MUST");
+  EXPECT_EQ(j["notes"][0]["rule"], "MS-NLMP 2.2.2.5");
+  EXPECT_EQ(j["notes"][0]["text"],
+            "NTLMSSP_NEGOTIATE_UNICODE is set but the names are not UTF-16LE (UserName at offset "
+            "72: odd byte count 5: UTF-16LE needs two bytes per code unit [MS-NLMP 2.2.1.3]); "
+            "shown as OEM, as a server that negotiated OEM reads them");
+}
+
 TEST(CliDecode, MalformedInputExitsTwoWithFieldAndOffset) {
   const struct {
     std::vector<std::string> args;
