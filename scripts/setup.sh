@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   libcxxopts-dev nlohmann-json3-dev libboost-dev
-  curl wget python3 python3-requests-ntlm
+  curl wget python3 python3-requests-ntlm python3-impacket
   apache2 libapache2-mod-auth-gssapi gss-ntlmssp
   valgrind
   libpcap-dev
