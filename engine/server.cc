@@ -573,6 +573,7 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
       Result<Bytes> zeroed = ZeroMicField(authenticate);
       if (zeroed.ok()) {
         const Key16 mic = ComputeMic(exported_key, negotiate_, challenge_, *zeroed);
+        r.mic_checked = true;
         r.mic_valid = ConstantTimeEqual(mic, *m.mic);
       }
     }
@@ -591,6 +592,7 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
   // NTLMv1 or LM response cannot carry one: under EPA it counts as missing. Anonymous binds
   // nothing and is not checked.
   if (r.channel_bindings_present && policy.expected_channel_bindings.has_value()) {
+    r.channel_bindings_checked = true;
     r.channel_bindings_valid = ConstantTimeEqual(binding->value, *policy.expected_channel_bindings);
   }
   if (kind != ResponseKind::kAnonymous && policy.epa != EpaMode::kOff) {

@@ -135,8 +135,11 @@ struct AcceptResult {
   std::string workstation;
   std::optional<ResponseKind> response_kind;
   bool mic_present = false;
+  bool mic_checked = false;  // the MIC was computed and compared (needs the right secret)
   bool mic_valid = false;
   bool channel_bindings_present = false;  // a non-zero MsvAvChannelBindings
+  // Compared with the expected value: only when there is one and every check before passed.
+  bool channel_bindings_checked = false;
   bool channel_bindings_valid = false;
   std::optional<std::string> spn;         // MsvAvTargetName
 

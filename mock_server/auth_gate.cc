@@ -281,6 +281,23 @@ std::string Sha256Hex(std::string_view data) {
   return ntlm::ToHex(ByteView(digest, digest_len));
 }
 
+// A check's verdict for the echo and the log: null when the value was sent but never compared
+// (the handshake failed earlier, or there was nothing to compare it with), so that a record
+// never calls a MIC or a binding wrong that nobody checked.
+json Verdict(bool present, bool checked, bool valid) {
+  return present && !checked ? json(nullptr) : json(valid);
+}
+
+json MicJson(const ntlm::AcceptResult& r) {
+  return {{"present", r.mic_present}, {"valid", Verdict(r.mic_present, r.mic_checked, r.mic_valid)}};
+}
+
+json BindingsJson(const ntlm::AcceptResult& r) {
+  return {{"present", r.channel_bindings_present},
+          {"valid", Verdict(r.channel_bindings_present, r.channel_bindings_checked,
+                            r.channel_bindings_valid)}};
+}
+
 std::string EchoJson(const ntlm::AcceptResult& who, const Request& request) {
   json out;
   out["user"] = who.user;
@@ -288,9 +305,8 @@ std::string EchoJson(const ntlm::AcceptResult& who, const Request& request) {
   out["workstation"] = who.workstation;
   out["response_kind"] =
       who.response_kind ? json(ntlm::ResponseKindName(*who.response_kind)) : json(nullptr);
-  out["mic"] = {{"present", who.mic_present}, {"valid", who.mic_valid}};
-  out["channel_bindings"] = {{"present", who.channel_bindings_present},
-                             {"valid", who.channel_bindings_valid}};
+  out["mic"] = MicJson(who);
+  out["channel_bindings"] = BindingsJson(who);
   out["spn"] = who.spn ? json(*who.spn) : json(nullptr);
   out["method"] = request.method;
   out["path"] = request.target;
@@ -468,7 +484,15 @@ Reply AuthGate::StartHandshake(std::string_view scheme, const Bytes& token) {
   if (settings_->Has(Fault::kUnboundState)) {
     // The handshake waits server-wide: an AUTHENTICATE on any connection finishes it.
     std::lock_guard<std::mutex> lock(settings_->server_wide->mu);
-    settings_->server_wide->pending = std::move(pending);
+    std::unique_ptr<Pending>& slot = settings_->server_wide->pending;
+    if (slot != nullptr && settings_->log != nullptr) {
+      json line = std::move(slot->log);
+      line["time"] = NowIso8601();
+      line["outcome"] = "abandoned";
+      line["reason"] = "superseded";  // another NEGOTIATE took the one server-wide slot
+      settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    slot = std::move(pending);
   } else {
     handshake_ = std::move(pending);
   }
@@ -491,6 +515,14 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     for (const auto& [seen, who] : wide.accepted) {
       if (seen == token) {
         Abandon("fault_accept_replay");
+        if (settings_->log != nullptr) {
+          json line = {{"time", NowIso8601()},      {"connection", connection_id_},
+                       {"scheme", std::string(scheme)}, {"outcome", "accepted"},
+                       {"reason", "none"},           {"fault", "accept-replay"},
+                       {"user", who.user},           {"domain", who.domain},
+                       {"workstation", who.workstation}};
+          settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+        }
         identity_ = Identity{who};
         Reply r = Authenticated(request);
         if (settings_->auth_per_request) {
@@ -505,7 +537,18 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     handshake_ = std::move(wide.pending);
   }
   if (handshake_ == nullptr) {
-    return Offer(ntlm::RejectReasonName(ntlm::RejectReason::kOutOfOrder));
+    const ntlm::RejectReason reason = ntlm::RejectReason::kOutOfOrder;
+    if (settings_->log != nullptr) {
+      json line = {{"time", NowIso8601()},
+                   {"connection", connection_id_},
+                   {"scheme", std::string(scheme)},
+                   {"outcome", "rejected"},
+                   {"reason", ntlm::RejectReasonName(reason)},
+                   {"rule", ntlm::RejectReasonRule(reason)},
+                   {"error", "an AUTHENTICATE with no CHALLENGE pending on this connection"}};
+      settings_->log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    return Offer(ntlm::RejectReasonName(reason));
   }
   std::unique_ptr<Pending> pending = std::move(handshake_);
   ntlm::SpnegoNtlmServer::Outcome outcome = pending->server.Finish(token);
@@ -544,6 +587,9 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     line["reason"] = ntlm::RejectReasonName(reason);
     if (reason != ntlm::RejectReason::kNone) {
       line["rule"] = ntlm::RejectReasonRule(reason);
+      if (result.error.has_value()) {
+        line["error"] = result.error->ToString();  // field, offset and why; never a secret
+      }
     }
     if (!faulted.empty()) {
       line["fault"] = faulted;
@@ -553,9 +599,8 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     line["workstation"] = result.workstation;
     line["response_kind"] =
         result.response_kind ? json(ntlm::ResponseKindName(*result.response_kind)) : json(nullptr);
-    line["mic"] = {{"present", result.mic_present}, {"valid", result.mic_valid}};
-    line["channel_bindings"] = {{"present", result.channel_bindings_present},
-                                {"valid", result.channel_bindings_valid}};
+    line["mic"] = MicJson(result);
+    line["channel_bindings"] = BindingsJson(result);
     line["spn"] = result.spn ? json(*result.spn) : json(nullptr);
     if (pending->server.spnego()) {
       line["mech_list_mic"] = {{"present", outcome.mech_list_mic_present},
