@@ -21,8 +21,8 @@ namespace ntlmh {
 namespace {
 
 constexpr size_t kMaxLineBytes = size_t{1} << 20;  // 1 MiB
-// A line that goes on this long without a newline is not text (`< /dev/zero`): stop reading
-// rather than skip forever.
+// A line that goes on this long past its first kMaxLineBytes (65 MiB in all) without a newline
+// is not text (`< /dev/zero`): stop reading rather than skip forever.
 constexpr size_t kMaxSkippedBytes = size_t{64} << 20;  // 64 MiB
 
 constexpr char kEpilogue[] =
@@ -37,7 +37,7 @@ constexpr char kEpilogue[] =
     "Standard input: lines without authentication content are skipped (curl's '*', '{' and '}'\n"
     "lines, HTTP status and request lines, other headers, '#' comments, blank lines, lines that\n"
     "name neither NTLM nor Negotiate); each line is decoded and printed as soon as it is read.\n"
-    "A line longer than 1 MiB is an error and is skipped (64 MiB without a newline ends the\n"
+    "A line longer than 1 MiB is an error and is skipped (65 MiB without a newline ends the\n"
     "input); a token may decode to at most 65536 bytes.\n"
     "\n"
     "Output: text, or with --json one JSON object per line (JSON Lines) for each message, offer\n"
@@ -209,11 +209,12 @@ int DecodeStdin(Decoder* d) {
     const size_t n = reader.line_number();
     const std::string where = "line " + std::to_string(n) + ": ";
     if (s == LineReader::Status::kNotText) {
-      d->Error(where, "input", n,
-               ntlm::MakeError(ntlm::ErrorCode::kTooLarge, kRuleUsage, "input",
-                               kMaxLineBytes + kMaxSkippedBytes,
-                               "no end of line in " + std::to_string(kMaxSkippedBytes >> 20) +
-                                   " MiB: the input is not text; stopped reading"));
+      d->Error(
+          where, "input", n,
+          ntlm::MakeError(
+              ntlm::ErrorCode::kTooLarge, kRuleUsage, "input", kMaxLineBytes + kMaxSkippedBytes,
+              "no end of line in " + std::to_string((kMaxLineBytes + kMaxSkippedBytes) >> 20) +
+                  " MiB: the input is not text; stopped reading"));
       std::fflush(stdout);
       return 2;
     }

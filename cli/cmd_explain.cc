@@ -17,6 +17,7 @@
 #include "explain/har.h"
 #include "explain/pcap.h"
 #include "explain/transcript.h"
+#include "files/read_file.h"
 
 namespace ntlmh {
 
@@ -76,30 +77,19 @@ int Usage(const std::string& text) {
   return 2;
 }
 
-// Reads a whole file of at most |limit| bytes.
+// Reads a whole regular file of at most |limit| bytes; a device, FIFO or directory is refused
+// unread (files/read_file.h).
 ntlm::Result<std::string> ReadFile(const std::string& path, size_t limit) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "", "file", 0,
-                           "cannot open the file");
-  }
   std::string out;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
-    if (out.size() + n > limit) {
-      std::fclose(f);
-      return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "", "file", limit,
-                             "larger than " + std::to_string(limit) + " bytes");
-    }
-    out.append(buf, n);
+  files::ReadProblem problem;
+  if (files::ReadRegularFile(path, limit, &out, &problem)) {
+    return out;
   }
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) {
-    return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "", "file", out.size(), "read error");
+  if (problem.kind == files::ReadProblem::Kind::kTooLarge) {
+    return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "", "file", limit,
+                           "larger than " + std::to_string(limit) + " bytes");
   }
-  return out;
+  return ntlm::MakeError(ntlm::ErrorCode::kInvalidArgument, "", "file", 0, problem.reason);
 }
 
 // Standard input as lines, after the password line when |skip_first| (--password-stdin).

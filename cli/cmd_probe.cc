@@ -212,8 +212,15 @@ int RunProbe(int argc, char** argv) {
       return 2;
     }
     url_text = builtin->url() + "/";
+    // The account as typed: DEMO\demo, not the DEMO\\demo of EscapeForTerminal. Each side of
+    // the first backslash is escaped on its own, so that one stays the only single backslash.
+    const size_t slash = options.user.find('\\');
+    const std::string account = slash == std::string::npos
+                                    ? EscapeForTerminal(options.user)
+                                    : EscapeForTerminal(options.user.substr(0, slash)) + "\\" +
+                                          EscapeForTerminal(options.user.substr(slash + 1));
     std::fprintf(stderr, "%s: built-in mock server on %s, account %s\n", kName, url_text.c_str(),
-                 EscapeForTerminal(options.user).c_str());
+                 account.c_str());
   }
   options.password = password;
 

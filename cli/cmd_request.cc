@@ -26,6 +26,7 @@
 #include "cli/terminal_text.h"
 #include "engine/http_auth.h"
 #include "engine/messages.h"
+#include "engine/spnego.h"
 #include "engine/text.h"
 #include "http/client.h"
 #include "http/form.h"
@@ -46,6 +47,16 @@ constexpr char kEpilogue[] =
     "with the AUTHENTICATE. The final response's body goes to stdout. --no-retry stops after the\n"
     "CHALLENGE and prints it decoded. Over HTTPS the AUTHENTICATE carries channel bindings from\n"
     "the server's certificate (RFC 5929 tls-server-end-point).\n"
+    "\n"
+    "--proxy http://HOST:PORT: an http:// URL goes to the proxy in absolute form and the proxy's\n"
+    "407 is answered (Proxy-Authorization). An https:// URL goes through a CONNECT tunnel\n"
+    "(RFC 9110 9.3.6): CONNECT host:port is authenticated at the proxy (407) on its connection,\n"
+    "then TLS runs with the origin inside the tunnel (the certificate is checked against the\n"
+    "URL's host), then the origin's own 401 handshake follows with the same credentials and\n"
+    "channel bindings from the origin's certificate. -v and --json mark each leg's hop (proxy or\n"
+    "origin); --no-retry stops after the origin's CHALLENGE. A proxy that refuses the CONNECT\n"
+    "(not 2xx or 407) is an error (exit 2) naming its status; a 407 after the AUTHENTICATE is\n"
+    "an authentication failure at the proxy (exit 1).\n"
     "\n"
     "--channel-bindings: over HTTPS the AUTHENTICATE carries MsvAvChannelBindings from the\n"
     "server's certificate (auto). 'none' leaves them out, 'zero' sends 16 zero bytes, 32 hex\n"
@@ -190,6 +201,10 @@ const char* OutcomeName(http::AuthOutcome o) {
   return "error";
 }
 
+const char* HopName(http::AuthLeg::Hop h) {
+  return h == http::AuthLeg::Hop::kProxy ? "proxy" : "origin";
+}
+
 const char* LegName(http::AuthLeg::Kind k) {
   switch (k) {
     case http::AuthLeg::Kind::kProbe:
@@ -208,8 +223,16 @@ bool g_show_secrets = false;
 constexpr char kHidden[] = "(hidden; --show-secrets prints it)";
 
 void HideSecrets(Json* d) {
-  if (g_show_secrets || !d->is_object() || !d->contains("message") ||
-      (*d)["message"] != "AUTHENTICATE_MESSAGE") {
+  if (g_show_secrets || !d->is_object()) {
+    return;
+  }
+  // RFC 4178 4.2.2 mechListMIC: with NTLM a signature under the session's signing key
+  // ([MS-NLMP] 3.4.4), a secret as the MIC is; in either direction.
+  if (d->contains("spnego") && (*d)["spnego"].is_object() &&
+      (*d)["spnego"].contains("mech_list_mic") && !(*d)["spnego"]["mech_list_mic"].is_null()) {
+    (*d)["spnego"]["mech_list_mic"] = kHidden;
+  }
+  if (!d->contains("message") || (*d)["message"] != "AUTHENTICATE_MESSAGE") {
     return;
   }
   for (const char* field : {"lm_response", "nt_response", "encrypted_random_session_key"}) {
@@ -228,6 +251,28 @@ void HideSecrets(Json* d) {
 bool IsAuthenticate(const ntlm::Bytes& token) {
   auto type = ntlm::PeekMessageType(token);
   return type.ok() && *type == ntlm::MessageType::kAuthenticate;
+}
+
+// Whether the header that carried |token| shows a secret in its base64: an AUTHENTICATE, bare
+// or in SPNEGO, or a SPNEGO token with a mechListMIC (the server's last one has it too).
+bool HoldsSecrets(const ntlm::Bytes& token) {
+  if (IsAuthenticate(token)) {
+    return true;
+  }
+  if (!ntlm::spnego::LooksLikeSpnego(token)) {
+    return false;
+  }
+  auto decoded = ntlm::spnego::DecodeNegotiationToken(token);
+  if (!decoded.ok()) {
+    return false;
+  }
+  if (const ntlm::spnego::NegTokenInit* init = decoded->init(); init != nullptr) {
+    return init->mech_list_mic.has_value() ||
+           (init->mech_token.has_value() && IsAuthenticate(*init->mech_token));
+  }
+  const ntlm::spnego::NegTokenResp* resp = decoded->resp();
+  return resp->mech_list_mic.has_value() ||
+         (resp->response_token.has_value() && IsAuthenticate(*resp->response_token));
 }
 
 Json DescribeToken(const ntlm::Bytes& token) {
@@ -272,6 +317,18 @@ bool IsAuthHeader(const std::string& name) {
   return false;
 }
 
+// A response's WWW-Authenticate / Proxy-Authenticate value, its token hidden when it holds a
+// secret (the server's mechListMIC) and --show-secrets is not given.
+std::string ReceivedHeaderValue(const http::AuthLeg& leg, const http::Header& h) {
+  const bool challenge = ntlm::http_auth::EqualsIgnoreCase(h.name, "WWW-Authenticate") ||
+                         ntlm::http_auth::EqualsIgnoreCase(h.name, "Proxy-Authenticate");
+  if (g_show_secrets || !challenge || leg.received_token.empty() ||
+      !HoldsSecrets(leg.received_token)) {
+    return h.value;
+  }
+  return h.value.substr(0, h.value.find(' ')) + " " + kHidden;
+}
+
 // Lines from the wire go through EscapeForTerminal one by one; RenderText escapes its own.
 void PrintLegs(const http::AuthResult& r) {
   uint64_t shown_connection = 0;
@@ -281,11 +338,16 @@ void PrintLegs(const http::AuthResult& r) {
   for (const http::AuthLeg& leg : r.legs) {
     std::string out;
     if (leg.connection_id != shown_connection) {
-      line(&out, "* connection " + std::to_string(leg.connection_id));
+      // Through a CONNECT tunnel, which hop each connection's legs go to.
+      const std::string hop = !r.tunnelled ? ""
+                              : leg.hop == http::AuthLeg::Hop::kProxy
+                                  ? " (proxy: CONNECT)"
+                                  : " (origin: TLS inside the CONNECT tunnel)";
+      line(&out, "* connection " + std::to_string(leg.connection_id) + hop);
       shown_connection = leg.connection_id;
     }
     line(&out, "> " + leg.request.method + " " + leg.request.target + " HTTP/1.1");
-    const bool hide = !g_show_secrets && IsAuthenticate(leg.sent_token);
+    const bool hide = !g_show_secrets && HoldsSecrets(leg.sent_token);
     for (const http::Header& h : leg.request.headers) {
       if (IsAuthHeader(h.name)) {
         const bool credentials =
@@ -303,7 +365,7 @@ void PrintLegs(const http::AuthResult& r) {
       line(&out, "< HTTP/1.1 " + std::to_string(resp.status) + " " + resp.reason);
       for (const http::Header& h : resp.headers) {
         if (IsAuthHeader(h.name)) {
-          line(&out, "< " + h.name + ": " + h.value);
+          line(&out, "< " + h.name + ": " + ReceivedHeaderValue(leg, h));
         }
       }
       if (!leg.received_token.empty()) {
@@ -322,6 +384,7 @@ Json LegsJson(const http::AuthResult& r) {
   for (const http::AuthLeg& leg : r.legs) {
     Json j;
     j["kind"] = LegName(leg.kind);
+    j["hop"] = HopName(leg.hop);
     j["connection"] = leg.connection_id;
     Json req{{"method", leg.request.method}, {"target", leg.request.target}};
     req["scheme"] = leg.sent_scheme.empty() ? Json(nullptr) : Json(leg.sent_scheme);
@@ -334,7 +397,7 @@ Json LegsJson(const http::AuthResult& r) {
       Json auth = Json::array();
       for (const http::Header& h : leg.response->headers) {
         if (IsAuthHeader(h.name)) {
-          auth.push_back(Json{{"name", h.name}, {"value", h.value}});
+          auth.push_back(Json{{"name", h.name}, {"value", ReceivedHeaderValue(leg, h)}});
         }
       }
       resp["headers"] = auth;
@@ -391,12 +454,15 @@ std::string FindHeader(const std::vector<http::Header>& headers, const char* nam
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/) of every leg, as it went on the
 // wire: the Authorization headers are in it, as in any HAR file a browser exports.
-Json HarOf(const http::Url& url, const http::AuthResult& r) {
+Json HarOf(const http::Url& url, const std::optional<http::Url>& proxy,
+           const http::AuthResult& r) {
   Json entries = Json::array();
   for (const http::AuthLeg& leg : r.legs) {
     const double ms = static_cast<double>(leg.elapsed.count()) / 1000.0;
+    // A CONNECT of a tunnel went to the proxy over plain HTTP: its URL is the proxy's.
+    const bool to_proxy = r.tunnelled && proxy.has_value() && leg.hop == http::AuthLeg::Hop::kProxy;
     Json req{{"method", leg.request.method},
-             {"url", url.ToString()},
+             {"url", to_proxy ? proxy->ToString() : url.ToString()},
              {"httpVersion", "HTTP/1.1"},
              {"cookies", Json::array()},
              {"headers", HarHeaders(leg.request.headers)},
@@ -450,6 +516,7 @@ Json HarOf(const http::Url& url, const http::AuthResult& r) {
                                 {"wait", ms},
                                 {"receive", 0},
                                 {"ssl", -1}}}};
+    entry["_hop"] = HopName(leg.hop);  // HAR 1.2 custom field: proxy (407/CONNECT) or origin
     const std::string& remote = leg.remote_endpoint;
     const size_t colon = remote.rfind(':');
     if (colon != std::string::npos) {
@@ -558,7 +625,8 @@ int RunRequest(int argc, char** argv) {
        cxxopts::value<std::vector<std::string>>())
       ("no-retry", "stop after the CHALLENGE and print it decoded")
       ("negotiate", "use the Negotiate scheme (SPNEGO) rather than NTLM")
-      ("proxy", "an HTTP proxy that wants NTLM (407)", cxxopts::value<std::string>())
+      ("proxy", "an http:// proxy, with NTLM (407) if it asks; https:// URLs go through a "
+       "CONNECT tunnel", cxxopts::value<std::string>())
       ("insecure", "do not verify the server's certificate")
       ("cacert", "PEM file of CA certificates to verify the server with",
        cxxopts::value<std::string>())
@@ -569,7 +637,8 @@ int RunRequest(int argc, char** argv) {
       ("timeout", "seconds for connecting and for each response",
        cxxopts::value<double>()->default_value("30"))
       ("v,verbose", "show each leg on stderr, NTLM messages decoded")
-      ("show-secrets", "with -v or --json, also print the responses, the MIC and the key")
+      ("show-secrets", "with -v or --json, also print the responses, the MIC, the mechListMIC "
+       "and the key")
       ("json", "print one JSON object on stdout")
       ("h,help", "show this help");
   opts.parse_positional({"url"});
@@ -768,9 +837,9 @@ int RunRequest(int argc, char** argv) {
   if (parsed.count("har") != 0) {
     const std::string path = parsed["har"].as<std::string>();
     std::string error;
+    const Json har = HarOf(*url, connect.proxy, result);
     if (!WritePrivateFile(
-            path, HarOf(*url, result).dump(1, ' ', false, Json::error_handler_t::replace) + "\n",
-            &error)) {
+            path, har.dump(1, ' ', false, Json::error_handler_t::replace) + "\n", &error)) {
       return Usage("--har " + EscapeForTerminal(path) + ": cannot write: " + error);
     }
   }
@@ -797,7 +866,10 @@ int RunRequest(int argc, char** argv) {
       break;
     case http::AuthOutcome::kRefused:
       exit_code = 1;
-      message = "authentication failed: " + result.reason;
+      message = result.tunnelled && !result.legs.empty() &&
+                        result.legs.back().hop == http::AuthLeg::Hop::kProxy
+                    ? "authentication failed at the proxy: " + result.reason
+                    : "authentication failed: " + result.reason;
       break;
     case http::AuthOutcome::kError:
       exit_code = 2;
@@ -821,6 +893,19 @@ int RunRequest(int argc, char** argv) {
                           {"field", result.error.field},
                           {"offset", result.error.offset},
                           {"reason", result.error.reason}};
+    }
+    if (connect.proxy.has_value()) {
+      // The proxy's side; scheme/authenticated above are the origin's through a tunnel, the
+      // proxy's for an http URL (which has no origin handshake).
+      out["proxy"] = Json{
+          {"url", connect.proxy->ToString()},
+          {"tunnel", result.tunnelled},
+          {"scheme", result.tunnelled ? (result.proxy_scheme_used.empty()
+                                             ? Json(nullptr)
+                                             : Json(result.proxy_scheme_used))
+                                      : out["scheme"]},
+          {"authenticated",
+           result.tunnelled ? result.proxy_authenticated : result.authenticated}};
     }
     out["notes"] = result.notes;
     out["legs"] = LegsJson(result);

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cxxopts.hpp>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -16,8 +15,13 @@
 #include "cli/commands.h"
 #include "cli/terminal_text.h"
 #include "engine/bytes.h"
+#include "engine/client.h"
 #include "engine/credentials.h"
 #include "engine/environment.h"
+#include "engine/flags.h"
+#include "engine/messages.h"
+#include "engine/server.h"
+#include "files/read_file.h"
 #include "mock_server/auth_gate.h"
 #include "mock_server/server.h"
 
@@ -100,15 +104,33 @@ bool ParseTargetInfoName(const std::string& spec, ntlm::ServerIdentity* id) {
   return true;
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return false;
+// A credential store of 16 MiB holds about a hundred thousand accounts; more, or a device or
+// FIFO given by mistake (--users /dev/zero), is refused before it fills the memory.
+constexpr size_t kMaxUsersFileBytes = size_t{16} << 20;
+
+// Issues one CHALLENGE with the configured identity and policy to a NEGOTIATE such as a
+// Windows client sends, so that a name the CHALLENGE cannot carry stops the start rather than
+// failing every client's handshake later: TargetName and every AV pair value are limited to
+// 65535 bytes ([MS-NLMP] 2.2.1.2 TargetNameFields, 2.2.2.1 AvLen).
+ntlm::Status CheckIdentity(const ntlm::ServerConfig& engine) {
+  ntlm::ServerConfig config = engine;
+  config.insecure_rewrite_challenge = nullptr;  // a --fault's rewrite is meant to be wrong
+  ntlm::NegotiateMessage negotiate;
+  negotiate.flags = ntlm::kNegotiateUnicode | ntlm::kRequestTarget | ntlm::kNegotiateSign |
+                    ntlm::kNegotiateSeal | ntlm::kNegotiateNtlm | ntlm::kNegotiateAlwaysSign |
+                    ntlm::kNegotiateExtendedSessionSecurity | ntlm::kNegotiateVersion |
+                    ntlm::kNegotiate128 | ntlm::kNegotiateKeyExch | ntlm::kNegotiate56;
+  negotiate.version = ntlm::kDefaultClientVersion;
+  auto bytes = ntlm::EncodeNegotiate(negotiate);
+  if (!bytes.ok()) {
+    return bytes.error();
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return true;
+  ntlm::ServerContext server(std::move(config));
+  auto challenge = server.Challenge(*bytes);
+  if (!challenge.ok()) {
+    return challenge.error();
+  }
+  return ntlm::Status();
 }
 
 }  // namespace
@@ -132,7 +154,8 @@ int RunServe(int argc, char** argv) {
       ("computer", "the NetBIOS computer name the server announces",
        cxxopts::value<std::string>()->default_value("SERVER"))
       ("scheme", "ntlm | negotiate | both", cxxopts::value<std::string>()->default_value("ntlm"))
-      ("proxy", "act as a proxy: 407, Proxy-Authenticate, Proxy-Authorization")
+      ("proxy", "act as a proxy: 407, Proxy-Authenticate, Proxy-Authorization; CONNECT "
+       "host:port tunnels to loopback targets only (127.0.0.0/8, [::1], localhost)")
       ("auth-per-request", "every request needs its own handshake")
       ("lm-compat", "LmCompatibilityLevel 0..5", cxxopts::value<int>()->default_value("5"))
       ("min-server-sec", "NtlmMinServerSec: 0x20080000, or 128bit,ntlmv2-session",
@@ -212,9 +235,11 @@ int RunServe(int argc, char** argv) {
   // Accounts.
   ntlm::ServerConfig& engine = settings->engine;
   if (args.count("users") != 0) {
+    const std::string path = args["users"].as<std::string>();
     std::string text;
-    if (!ReadFile(args["users"].as<std::string>(), &text)) {
-      return Usage("cannot read " + args["users"].as<std::string>());
+    files::ReadProblem problem;
+    if (!files::ReadRegularFile(path, kMaxUsersFileBytes, &text, &problem)) {
+      return Usage(EscapeForTerminal("--users: cannot read " + path + ": " + problem.reason));
     }
     auto store = ntlm::CredentialStore::Parse(text);
     if (!store.ok()) {
@@ -356,6 +381,13 @@ int RunServe(int argc, char** argv) {
     return Usage("--max-connections wants at least 1");
   }
 
+  if (ntlm::Status checked = CheckIdentity(engine); !checked.ok()) {
+    return Usage(
+        EscapeForTerminal("the CHALLENGE cannot carry the names of --domain, --computer "
+                          "and --target-info: " +
+                          checked.error().ToString()));
+  }
+
   mock::HandshakeLog log;
   if (args.count("log") != 0) {
     if (!log.Open(args["log"].as<std::string>())) {
@@ -374,7 +406,7 @@ int RunServe(int argc, char** argv) {
       },
       &error);
   if (rc != 0) {
-    std::fprintf(stderr, "%s: %s\n", kName, error.c_str());
+    std::fprintf(stderr, "%s: %s\n", kName, EscapeForTerminal(error).c_str());
   }
   return rc;
 }

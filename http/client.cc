@@ -7,10 +7,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <limits>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -153,36 +155,90 @@ class ConnectionImpl final : public Connection {
     remote_ = EndpointText(Lowest().socket().remote_endpoint(ignored));
 
     if constexpr (kTls) {
-      Lowest().expires_after(options_.connect_timeout);
-      ec = net::error::would_block;
-      stream_->async_handshake(ssl::stream_base::client, [&](ErrorCode e) { ec = e; });
-      Run();
-      if (ec) {
-        std::string reason = Reason(ec);
-        const long verify = SSL_get_verify_result(stream_->native_handle());
-        if (verify != X509_V_OK) {
-          reason = std::string("certificate verify failed: ") +
-                   X509_verify_cert_error_string(verify) +
-                   " (--cacert FILE trusts a CA, --insecure skips the check)";
-        }
-        Lowest().close();
-        return TransportError("connection",
-                              "TLS handshake with " + where + " failed: " + reason);
-      }
-      // RFC 5929 4.1: tls-server-end-point hashes the leaf certificate as sent.
-      X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
-      if (cert != nullptr) {
-        const int len = i2d_X509(cert, nullptr);
-        if (len > 0) {
-          peer_cert_.resize(static_cast<size_t>(len));
-          unsigned char* p = peer_cert_.data();
-          i2d_X509(cert, &p);
-        }
-        X509_free(cert);
+      if (ntlm::Status s = TlsHandshake(); !s.ok()) {
+        return s;
       }
     }
     open_ = true;
     return {};
+  }
+
+  // A connection inside a CONNECT tunnel (EnterTunnel): the socket |fd|, already connected to
+  // the proxy, becomes this connection's; for https the TLS handshake with target_ follows.
+  ntlm::Status Adopt(const tcp& protocol, int fd, std::string local, std::string remote,
+                     std::string via) {
+    via_ = std::move(via);
+    if constexpr (kTls) {
+      if (ntlm::Status s = MakeTlsStream(); !s.ok()) {
+        ::close(fd);
+        return s;
+      }
+    } else {
+      stream_.emplace(ioc_);
+    }
+    ErrorCode ec;
+    Lowest().socket().assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      return TransportError("connection", "cannot take over the tunnel to " + Where() + ": " +
+                                              ec.message());
+    }
+    local_ = std::move(local);
+    remote_ = std::move(remote);
+    if constexpr (kTls) {
+      if (ntlm::Status s = TlsHandshake(); !s.ok()) {
+        return s;
+      }
+    }
+    open_ = true;
+    return {};
+  }
+
+  ntlm::Result<std::unique_ptr<Connection>> EnterTunnel(const Url& origin) override {
+    if constexpr (kTls) {
+      Close();
+      return TransportError("proxy", "a CONNECT tunnel through an https proxy is not supported");
+    } else {
+      if (!open_ || !tunnel_ready_) {
+        Close();
+        return TransportError("proxy", "no 2xx answer to CONNECT on this connection");
+      }
+      if (buffer_.size() != 0) {
+        // RFC 9110 9.3.6: the tunnel starts after the 2xx's header; over TLS the client speaks
+        // first, so bytes the proxy sent before the ClientHello belong to nobody.
+        const size_t extra = buffer_.size();
+        Close();
+        return TransportError("proxy", "the proxy sent " + std::to_string(extra) +
+                                           " bytes after its 2xx to CONNECT, before the "
+                                           "client's first byte");
+      }
+      ErrorCode ec;
+      const tcp protocol = Lowest().socket().local_endpoint(ec).protocol();
+      const int fd = ec ? -1 : Lowest().socket().release(ec);
+      open_ = false;
+      stream_.reset();
+      if (ec || fd < 0) {
+        return TransportError("proxy", "cannot take over the tunnel: " + ec.message());
+      }
+      ConnectOptions inner = options_;
+      inner.proxy.reset();
+      const std::string via = " (through the CONNECT tunnel of " + Where() + ")";
+      std::unique_ptr<Connection> out;
+      ntlm::Status s;
+      if (origin.tls()) {
+        auto conn = std::make_unique<ConnectionImpl<TlsStream>>(origin, inner);
+        s = conn->Adopt(protocol, fd, local_, remote_, via);
+        out = std::move(conn);
+      } else {
+        auto conn = std::make_unique<ConnectionImpl<beast::tcp_stream>>(origin, inner);
+        s = conn->Adopt(protocol, fd, local_, remote_, via);
+        out = std::move(conn);
+      }
+      if (!s.ok()) {
+        return s.error();
+      }
+      return out;
+    }
   }
 
   ntlm::Result<Response> RoundTrip(const Request& request) override {
@@ -206,6 +262,8 @@ class ConnectionImpl final : public Connection {
       return TransportError("connection", "cannot write to " + Where() + ": " + Reason(ec));
     }
     last_method_head_ = bytes.substr(0, 5) == "HEAD ";
+    last_method_connect_ = bytes.substr(0, 8) == "CONNECT ";
+    tunnel_ready_ = false;
     return {};
   }
 
@@ -218,7 +276,11 @@ class ConnectionImpl final : public Connection {
       bhttp::response_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(
           std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
-      parser.body_limit(options_.max_response_body_bytes);
+      // Beast's own limit refuses a Content-Length over it while reading the header, before a
+      // 2xx to CONNECT (whose Content-Length means nothing) can be told apart: after a CONNECT
+      // the cap is only the checks below.
+      parser.body_limit(last_method_connect_ ? std::numeric_limits<uint64_t>::max()
+                                             : options_.max_response_body_bytes);
       if (last_method_head_) {
         parser.skip(true);
       }
@@ -229,6 +291,15 @@ class ConnectionImpl final : public Connection {
       ErrorCode ec = net::error::would_block;
       bhttp::async_read_header(*stream_, buffer_, parser, [&](ErrorCode e, size_t) { ec = e; });
       Run();
+      const unsigned header_status = ec ? 0 : parser.get().result_int();
+      if (last_method_connect_ && header_status >= 200 && header_status < 300) {
+        // RFC 9110 9.3.6: a 2xx to CONNECT has no content (any Content-Length or
+        // Transfer-Encoding is ignored); the bytes after its header are the tunnel's.
+        Response response = Converted(parser.get());
+        response.keep_alive = true;
+        tunnel_ready_ = true;
+        return response;
+      }
       if (!ec && !last_method_head_ && parser.content_length().has_value() &&
           *parser.content_length() > options_.max_response_body_bytes) {
         ec = bhttp::error::body_limit;
@@ -263,13 +334,7 @@ class ConnectionImpl final : public Connection {
       if (status >= 100 && status < 200 && status != 101) {
         continue;
       }
-      Response response;
-      response.status = static_cast<int>(status);
-      response.reason = std::string(msg.reason());
-      for (const auto& field : msg) {
-        response.headers.push_back(
-            {std::string(field.name_string()), std::string(field.value())});
-      }
+      Response response = Converted(msg);
       response.body = msg.body();
       response.keep_alive = msg.keep_alive();
       if (!response.keep_alive) {
@@ -319,6 +384,17 @@ class ConnectionImpl final : public Connection {
   std::string RemoteEndpoint() const override { return remote_; }
 
  private:
+  // Status line and headers of a parsed response (no body).
+  static Response Converted(const bhttp::response<bhttp::string_body>& msg) {
+    Response response;
+    response.status = static_cast<int>(msg.result_int());
+    response.reason = std::string(msg.reason());
+    for (const auto& field : msg) {
+      response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    return response;
+  }
+
   beast::tcp_stream& Lowest() {
     if constexpr (kTls) {
       return stream_->next_layer();
@@ -341,7 +417,7 @@ class ConnectionImpl final : public Connection {
   }
 
   std::string Where() const {
-    return (options_.proxy.has_value() ? *options_.proxy : target_).HostPort();
+    return (options_.proxy.has_value() ? *options_.proxy : target_).HostPort() + via_;
   }
 
   std::string Reason(const ErrorCode& ec) const {
@@ -400,6 +476,37 @@ class ConnectionImpl final : public Connection {
       }
     }
     return "";
+  }
+
+  // Over the connected socket; keeps the leaf certificate for channel bindings.
+  ntlm::Status TlsHandshake() {
+    Lowest().expires_after(options_.connect_timeout);
+    ErrorCode ec = net::error::would_block;
+    stream_->async_handshake(ssl::stream_base::client, [&](ErrorCode e) { ec = e; });
+    Run();
+    if (ec) {
+      std::string reason = Reason(ec);
+      const long verify = SSL_get_verify_result(stream_->native_handle());
+      if (verify != X509_V_OK) {
+        reason = std::string("certificate verify failed: ") +
+                 X509_verify_cert_error_string(verify) +
+                 " (--cacert FILE trusts a CA, --insecure skips the check)";
+      }
+      Lowest().close();
+      return TransportError("connection", "TLS handshake with " + Where() + " failed: " + reason);
+    }
+    // RFC 5929 4.1: tls-server-end-point hashes the leaf certificate as sent.
+    X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
+    if (cert != nullptr) {
+      const int len = i2d_X509(cert, nullptr);
+      if (len > 0) {
+        peer_cert_.resize(static_cast<size_t>(len));
+        unsigned char* p = peer_cert_.data();
+        i2d_X509(cert, &p);
+      }
+      X509_free(cert);
+    }
+    return {};
   }
 
   ntlm::Status MakeTlsStream() {
@@ -466,6 +573,8 @@ class ConnectionImpl final : public Connection {
       }
     }
     last_method_head_ = verb == bhttp::verb::head;
+    last_method_connect_ = verb == bhttp::verb::connect;
+    tunnel_ready_ = false;
 
     Lowest().expires_after(options_.io_timeout);
     ErrorCode ec = net::error::would_block;
@@ -488,12 +597,23 @@ class ConnectionImpl final : public Connection {
   beast::flat_buffer buffer_;
   bool open_ = false;
   bool last_method_head_ = false;
+  bool last_method_connect_ = false;
+  bool tunnel_ready_ = false;  // the last response was a 2xx to CONNECT
+  std::string via_;            // " (through the CONNECT tunnel of proxy:port)", for messages
   ntlm::Bytes peer_cert_;
   std::string local_;
   std::string remote_;
 };
 
 }  // namespace
+
+Request ConnectRequest(const Url& origin) {
+  Request request;
+  request.method = "CONNECT";
+  request.target = origin.HostPort();
+  request.headers.push_back({"Host", origin.HostPort()});
+  return request;
+}
 
 ntlm::Status ConfigureClientTls(ssl::context& ctx, const TlsOptions& o) {
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -521,9 +641,24 @@ ntlm::Status ConfigureClientTls(ssl::context& ctx, const TlsOptions& o) {
 ntlm::Result<std::unique_ptr<Connection>> Connection::Open(const Url& target,
                                                            const ConnectOptions& options) {
   if (options.proxy.has_value() && target.tls()) {
-    return ntlm::MakeError(ntlm::ErrorCode::kUnsupported, "RFC 9110 9.3.6", "proxy", 0,
-                           "https through an HTTP proxy needs a CONNECT tunnel, which is not "
-                           "implemented yet (issue #5)");
+    // RFC 9110 9.3.6: a tunnel through the proxy, then TLS with the target inside it.
+    ConnectOptions to_proxy = options;
+    to_proxy.proxy.reset();
+    auto proxy = Open(*options.proxy, to_proxy);
+    if (!proxy.ok()) {
+      return proxy.error();
+    }
+    auto response = (*proxy)->RoundTrip(ConnectRequest(target));
+    if (!response.ok()) {
+      return response.error();
+    }
+    if (response->status < 200 || response->status >= 300) {
+      return TransportError("proxy", "the proxy " + options.proxy->HostPort() +
+                                         " answered CONNECT " + target.HostPort() + " with " +
+                                         std::to_string(response->status) + " " +
+                                         response->reason);
+    }
+    return (*proxy)->EnterTunnel(target);
   }
   if (target.tls()) {
     auto conn = std::make_unique<ConnectionImpl<TlsStream>>(target, options);

@@ -81,15 +81,23 @@ struct ConnectOptions {
   size_t max_response_header_bytes = 64 * 1024;
   size_t max_response_body_bytes = 16 * 1024 * 1024;
   TlsOptions tls;
-  // An HTTP proxy: the connection goes to the proxy and requests use the absolute form. (The
-  // implementer of issue #5 may refine this: CONNECT tunnels for https, proxy authentication.)
+  // An http:// proxy. For an http target the connection goes to the proxy and requests use the
+  // absolute form (RFC 9112 3.2.2); for an https target Open() asks the proxy for a CONNECT
+  // tunnel (RFC 9110 9.3.6) and runs TLS with the target inside it.
   std::optional<Url> proxy;
 };
+
+// RFC 9110 9.3.6: "CONNECT host:port" (the authority-form of RFC 9112 3.2.3) with the same
+// authority in Host, asking a proxy for a tunnel to |origin|.
+Request ConnectRequest(const Url& origin);
 
 class Connection {
  public:
   // Connects (and for https, does the TLS handshake). A transport failure is an Error with
-  // field "connection" and a reason that names the host, the port and the cause.
+  // field "connection" and a reason that names the host, the port and the cause. An https
+  // target through |options.proxy| goes through a CONNECT tunnel that the proxy grants without
+  // credentials; anything but a 2xx is an Error with field "proxy" naming the status (a proxy
+  // that wants credentials: Authenticate() in http/ntlm_auth.h).
   static ntlm::Result<std::unique_ptr<Connection>> Open(const Url& target,
                                                         const ConnectOptions& options);
   virtual ~Connection() = default;
@@ -107,6 +115,13 @@ class Connection {
   // Bounds each later write and read as ConnectOptions::io_timeout did: for a caller with an
   // overall deadline (`ntlmh probe --max-time`, issue #6).
   virtual void SetIoTimeout(std::chrono::milliseconds timeout) = 0;
+
+  // On a connection to a proxy whose last response was a 2xx to CONNECT (RFC 9110 9.3.6: from
+  // there on the bytes belong to the tunnel): hands the socket over to a new Connection to
+  // |origin|, with the TLS handshake for https (SNI and the certificate check against
+  // |origin|'s host, PeerCertificateDer() from |origin|). This connection is closed afterwards,
+  // whatever the outcome.
+  virtual ntlm::Result<std::unique_ptr<Connection>> EnterTunnel(const Url& origin) = 0;
 
   // The server's leaf certificate (DER); empty over plain HTTP. For tls-server-end-point.
   virtual const ntlm::Bytes& PeerCertificateDer() const = 0;

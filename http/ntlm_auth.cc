@@ -86,6 +86,7 @@ class Loop {
   Loop(const Url& url, const Request& request, const ConnectOptions& connect,
        const NtlmAuthOptions& options)
       : url_(url), request_(request), connect_(connect), options_(options) {
+    tunnel_ = connect.proxy.has_value() && url.tls();
     challenge_header_ = options.proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
     credentials_header_ = options.proxy ? "Proxy-Authorization" : "Authorization";
     auth_status_ = options.proxy ? 407 : 401;
@@ -265,6 +266,9 @@ class Loop {
 
  private:
   bool Connect() {
+    if (tunnel_) {
+      return OpenTunnel();
+    }
     auto conn = Connection::Open(url_, connect_);
     if (!conn.ok()) {
       result_.error = conn.error();
@@ -272,6 +276,63 @@ class Loop {
       return false;
     }
     result_.connection = std::move(*conn);
+    return true;
+  }
+
+  // RFC 9110 9.3.6: a CONNECT tunnel to url_ through the proxy, the proxy's loop run on the
+  // CONNECT itself (its own handshake, [MS-NTHT] 3.1.5.1.2 on the proxy's connection), then
+  // TLS with the origin inside. False (the result set) when the proxy refuses or fails.
+  bool OpenTunnel() {
+    result_.tunnelled = true;
+    ConnectOptions to_proxy = connect_;
+    to_proxy.proxy.reset();
+    NtlmAuthOptions at_proxy = options_;
+    at_proxy.proxy = true;
+    at_proxy.probe_first = true;
+    at_proxy.stop_after_challenge = false;
+    // Plain HTTP to the proxy: no channel to bind ([MS-NLMP] 3.1.5.1.2 without a TLS channel).
+    at_proxy.channel_bindings = false;
+    at_proxy.client.channel_binding = ntlm::ChannelBindingMode::kNone;
+    at_proxy.client.spn.reset();
+    const Request connect_request = ConnectRequest(url_);
+    AuthResult stage = Loop(*connect_.proxy, connect_request, to_proxy, at_proxy).Run();
+    for (AuthLeg& leg : stage.legs) {
+      result_.legs.push_back(std::move(leg));
+    }
+    for (const std::string& note : stage.notes) {
+      result_.notes.push_back("proxy: " + note);
+    }
+    result_.proxy_scheme_used = stage.scheme_used;
+    result_.proxy_authenticated = stage.authenticated;
+    if (stage.final_response.has_value()) {
+      result_.final_response = stage.final_response;
+    }
+    if (stage.outcome == AuthOutcome::kRefused) {
+      result_.outcome = AuthOutcome::kRefused;
+      result_.reason = std::move(stage.reason);
+      return false;
+    }
+    if (stage.outcome != AuthOutcome::kCompleted) {
+      result_.outcome = AuthOutcome::kError;
+      result_.error = std::move(stage.error);
+      return false;
+    }
+    const Response& answer = *stage.final_response;
+    if (answer.status < 200 || answer.status >= 300 || stage.connection == nullptr) {
+      result_.outcome = AuthOutcome::kError;
+      result_.error = ntlm::MakeError(
+          ntlm::ErrorCode::kBadValue, "", "proxy", 0,
+          "the proxy " + connect_.proxy->HostPort() + " refused CONNECT " + url_.HostPort() +
+              ": " + RefusalReason(answer));
+      return false;
+    }
+    auto tunnel = stage.connection->EnterTunnel(url_);
+    if (!tunnel.ok()) {
+      result_.outcome = AuthOutcome::kError;
+      result_.error = tunnel.error();
+      return false;
+    }
+    result_.connection = std::move(*tunnel);
     return true;
   }
 
@@ -283,6 +344,7 @@ class Loop {
     }
     AuthLeg leg;
     leg.kind = kind;
+    leg.hop = options_.proxy ? AuthLeg::Hop::kProxy : AuthLeg::Hop::kOrigin;
     leg.connection_id = result_.connection->id();
     leg.request = request;
     leg.sent_scheme = scheme;
@@ -334,6 +396,7 @@ class Loop {
   std::string challenge_header_;
   std::string credentials_header_;
   int auth_status_ = 401;
+  bool tunnel_ = false;  // https through a proxy: every connection is a CONNECT tunnel
   AuthResult result_;
 };
 
@@ -370,6 +433,13 @@ ntlm::Status ClientHandshake::Finish(ntlm::ByteView token) {
 
 AuthResult Authenticate(const Url& url, const Request& request, const ConnectOptions& connect,
                         const NtlmAuthOptions& options) {
+  if (connect.proxy.has_value() && url.tls() && options.proxy) {
+    // Through a tunnel the loop over the tunnel is the origin's (401); the proxy's runs on
+    // each CONNECT (Loop::OpenTunnel).
+    NtlmAuthOptions at_origin = options;
+    at_origin.proxy = false;
+    return Loop(url, request, connect, at_origin).Run();
+  }
   return Loop(url, request, connect, options).Run();
 }
 

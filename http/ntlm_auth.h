@@ -17,6 +17,13 @@
 //   - A bare "NTLM" (no token) in answer to the NEGOTIATE is a refusal, never a CHALLENGE.
 //   - The returned |connection| is authenticated for these credentials only: a caller must not
 //     send other credentials, or requests meant to go without credentials, over it.
+//   - An https URL through ConnectOptions::proxy goes through a CONNECT tunnel (RFC 9110
+//     9.3.6): the proxy's own loop runs on the CONNECT (407, Proxy-Authenticate,
+//     Proxy-Authorization; RFC 7235 3.2, 4.3, 4.4), then TLS with the origin inside the tunnel,
+//     then the origin's loop (401) with channel bindings from the origin's certificate. Two
+//     independent handshakes with the same credentials; every leg says which hop it went to.
+//     A new origin connection (after a Connection: close) is a new tunnel, with a new
+//     handshake at the proxy.
 #ifndef NTLMH_HTTP_NTLM_AUTH_H_
 #define NTLMH_HTTP_NTLM_AUTH_H_
 
@@ -45,9 +52,12 @@ struct NtlmAuthOptions {
   // The scheme to use; when the server offers only the other one, that one is used.
   // Negotiate carries SPNEGO (RFC 4178) with NTLM inside.
   AuthScheme scheme = AuthScheme::kNtlm;
-  bool proxy = false;                 // 407, Proxy-Authenticate, Proxy-Authorization
+  // 407, Proxy-Authenticate, Proxy-Authorization: for an http URL through a proxy. (An https
+  // URL through a proxy authenticates at the proxy on the CONNECT in any case.)
+  bool proxy = false;
   bool probe_first = true;            // first send the request without credentials (Postman)
-  bool stop_after_challenge = false;  // stop once the CHALLENGE is in (--no-retry)
+  bool stop_after_challenge = false;  // stop once the CHALLENGE is in (--no-retry; the origin's
+                                      // through a tunnel)
   bool channel_bindings = true;  // over TLS: MsvAvChannelBindings from the server certificate
   bool target_spn = true;        // MsvAvTargetName "HTTP/<host>"
 };
@@ -55,7 +65,11 @@ struct NtlmAuthOptions {
 // One request and its response.
 struct AuthLeg {
   enum class Kind : uint8_t { kProbe, kNegotiate, kAuthenticate };
+  // Who answers the leg's credentials: the proxy (407 loop: the CONNECT of a tunnel, or an
+  // http request through the proxy) or the origin server (401 loop).
+  enum class Hop : uint8_t { kOrigin, kProxy };
   Kind kind = Kind::kProbe;
+  Hop hop = Hop::kOrigin;
   uint64_t connection_id = 0;
   Request request;                    // as sent, with the Authorization header
   std::optional<Response> response;   // none when the transport failed
@@ -87,6 +101,12 @@ struct AuthResult {
   ntlm::Error error;                       // kError
   std::string scheme_used;                 // "NTLM" / "Negotiate", once chosen
   std::vector<std::string> notes;          // what was let through, one line each
+  // https through a proxy: the origin's legs went (or were to go) through a CONNECT tunnel;
+  // the proxy's side of the last tunnel opened. The fields above are the origin's, except
+  // that a refusal or an error of the proxy's loop ends the run (the last leg's hop says so).
+  bool tunnelled = false;
+  std::string proxy_scheme_used;   // empty when the proxy asked for no credentials
+  bool proxy_authenticated = false;
   std::unique_ptr<Connection> connection;  // see "Rules" above; null when closed
 };
 

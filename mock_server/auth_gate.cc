@@ -1,5 +1,7 @@
 #include "mock_server/auth_gate.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -372,6 +374,7 @@ Reply AuthGate::Authenticated(const Request& request) const {
   r.status = 200;
   r.content_type = "application/json";
   r.body = EchoJson(identity_->result, request);
+  r.authenticated = true;
   return r;
 }
 
@@ -646,6 +649,7 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
   r.status = 200;
   r.content_type = "application/json";
   r.body = EchoJson(who.result, request);
+  r.authenticated = true;
   if (!outcome.reply.empty() && !settings_->proxy) {
     r.headers.emplace_back(ChallengeHeaderName(),
                            std::string(scheme) + " " +
@@ -655,6 +659,112 @@ Reply AuthGate::FinishHandshake(const Request& request, std::string_view scheme,
     identity_ = std::move(who);
   }
   return r;
+}
+
+TunnelTarget CheckTunnelTarget(std::string_view authority) {
+  TunnelTarget t;
+  auto bad = [&t](int status, std::string reason) {
+    t.status = status;
+    t.reason = std::move(reason);
+    return t;
+  };
+  const std::string shown = HeaderSafe(authority.substr(0, 256));
+  if (authority.empty()) {
+    return bad(400, "empty CONNECT target: authority-form is host:port [RFC 9112 3.2.3]");
+  }
+  if (authority.front() == '/' || authority.find("://") != std::string_view::npos) {
+    return bad(400, "CONNECT target '" + shown +
+                        "' is not authority-form host:port (no path, no URL) [RFC 9112 3.2.3]");
+  }
+  if (const size_t at = authority.find('@'); at != std::string_view::npos) {
+    return bad(400, "CONNECT target '" + shown + "': '@' at offset " + std::to_string(at) +
+                        ": authority-form has no userinfo [RFC 9112 3.2.3]");
+  }
+  std::string_view host;
+  std::string_view port;
+  const bool bracketed = authority.front() == '[';
+  if (bracketed) {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return bad(400, "CONNECT target '" + shown + "': '[' at offset 0 is never closed by ']' "
+                      "[RFC 3986 3.2.2]");
+    }
+    host = authority.substr(1, close - 1);
+    if (close + 1 >= authority.size() || authority[close + 1] != ':') {
+      return bad(400, "CONNECT target '" + shown + "' has no port: authority-form is host:port "
+                      "[RFC 9112 3.2.3]");
+    }
+    port = authority.substr(close + 2);
+  } else {
+    const size_t colon = authority.rfind(':');
+    if (colon == std::string_view::npos) {
+      return bad(400, "CONNECT target '" + shown + "' has no port: authority-form is host:port "
+                      "[RFC 9112 3.2.3]");
+    }
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (const size_t inner = host.find(':'); inner != std::string_view::npos) {
+      return bad(400, "CONNECT target '" + shown + "': ':' at offset " + std::to_string(inner) +
+                          ": an IPv6 literal goes in brackets [RFC 3986 3.2.2]");
+    }
+  }
+  if (host.empty()) {
+    return bad(400, "CONNECT target '" + shown + "' has no host [RFC 9112 3.2.3]");
+  }
+  const size_t port_offset = authority.size() - port.size();
+  if (port.empty()) {
+    return bad(400, "CONNECT target '" + shown + "' has an empty port at offset " +
+                        std::to_string(port_offset) + " [RFC 9112 3.2.3]");
+  }
+  uint32_t value = 0;
+  for (size_t i = 0; i < port.size(); ++i) {
+    if (port[i] < '0' || port[i] > '9' || i >= 5) {
+      return bad(400, "CONNECT target '" + shown + "': the port at offset " +
+                          std::to_string(port_offset) + " is not a number in 1..65535 "
+                          "[RFC 3986 3.2.3]");
+    }
+    value = value * 10 + static_cast<uint32_t>(port[i] - '0');
+  }
+  if (value == 0 || value > 65535) {
+    return bad(400, "CONNECT target '" + shown + "': the port at offset " +
+                        std::to_string(port_offset) + " is not a number in 1..65535 "
+                        "[RFC 3986 3.2.3]");
+  }
+  t.port = static_cast<uint16_t>(value);
+
+  // The safety rule of the mock proxy: loopback only, decided on the text alone.
+  const std::string name(host);
+  const std::string refused = "the mock proxy tunnels to loopback only (127.0.0.0/8, [::1], "
+                              "localhost): '" + HeaderSafe(name.substr(0, 256)) +
+                              "' is not; no connection was attempted";
+  if (!bracketed && ntlm::http_auth::EqualsIgnoreCase(name, "localhost")) {
+    t.address = "127.0.0.1";
+    return t;
+  }
+  if (bracketed) {
+    in6_addr a6{};
+    if (inet_pton(AF_INET6, name.c_str(), &a6) != 1) {
+      return bad(400, "CONNECT target '" + shown + "': '" + HeaderSafe(name) +
+                          "' in brackets is not an IPv6 address [RFC 3986 3.2.2]");
+    }
+    if (!IN6_IS_ADDR_LOOPBACK(&a6)) {
+      return bad(403, refused);
+    }
+    t.address = "::1";
+    return t;
+  }
+  in_addr a4{};
+  if (inet_pton(AF_INET, name.c_str(), &a4) != 1) {
+    return bad(403, refused);  // a name other than localhost: never resolved
+  }
+  const auto* octets = reinterpret_cast<const unsigned char*>(&a4.s_addr);
+  if (octets[0] != 127) {
+    return bad(403, refused);
+  }
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a4, text, sizeof(text));
+  t.address = text;
+  return t;
 }
 
 Reply AuthGate::Handle(const Request& request) {

@@ -125,7 +125,23 @@ struct Reply {
   bool close = false;        // close the connection after this reply
   // Close it after this reply without announcing it (no Connection: close): a fault.
   bool close_unannounced = false;
+  // The request passed authentication (this is the echo): for --proxy, a CONNECT may tunnel.
+  bool authenticated = false;
 };
+
+// The target of a CONNECT to the mock proxy (RFC 9110 9.3.6), in authority-form "host:port"
+// (RFC 9112 3.2.3), and the proxy's safety rule: a tunnel goes to a loopback literal
+// (127.0.0.0/8, [::1]) or "localhost" only (RFC 6761 6.3: a loopback name, taken as 127.0.0.1
+// without asking a resolver). |status| 0: |address| (an IP literal) and |port| say where to
+// connect; 400: malformed; 403: not loopback (nothing is resolved or connected). |reason| is
+// one line naming the problem.
+struct TunnelTarget {
+  int status = 0;
+  std::string reason;
+  std::string address;
+  uint16_t port = 0;
+};
+TunnelTarget CheckTunnelTarget(std::string_view authority);
 
 class AuthGate {
  public:

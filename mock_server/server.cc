@@ -1,6 +1,7 @@
 // The only translation unit with Boost.Asio and Boost.Beast (compile time: see server.h).
 #include "mock_server/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -68,6 +69,20 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
  private:
+  // A CONNECT tunnel (--proxy), made once the CONNECT is let through.
+  struct Tunnel {
+    static constexpr size_t kBufferBytes = 16 * 1024;  // per direction, fixed
+    template <typename Executor>
+    explicit Tunnel(const Executor& ex) : target(ex), idle(ex) {}
+    beast::tcp_stream target;
+    net::steady_timer idle;
+    std::chrono::steady_clock::time_point last_activity;
+    std::string where;  // "address:port", for the 502
+    std::array<char, kBufferBytes> up{};    // client to target
+    std::array<char, kBufferBytes> down{};  // target to client
+    bool closed = false;
+  };
+
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void OnTlsHandshake(beast::error_code ec) {
@@ -149,6 +164,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       }
     }
     request.body = req.body();
+    if (shared_.settings->proxy && req.method() == http::verb::connect) {
+      return OnConnect(request, req.version(), req.keep_alive());
+    }
 
     // Nothing a client sends may end the process: an exception (a header value too long for
     // Beast's fields, an allocation failure) becomes a 500 and closes this connection only.
@@ -172,12 +190,165 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       }
       Send(static_cast<http::status>(reply.status), req.version(), std::move(reply), keep_alive);
     } catch (const std::exception& e) {
+      InternalError(e);
+    }
+  }
+
+  // A 500 that closes this connection only.
+  void InternalError(const std::exception& e) {
+    Reply reply;
+    reply.content_type = "text/plain";
+    reply.body = std::string("internal error: ") + e.what() + "\n";
+    gate_.Abandon("internal_error");
+    Send(http::status::internal_server_error, 11, std::move(reply), false);
+  }
+
+  // --proxy: CONNECT host:port (RFC 9110 9.3.6). The target is checked first (400 malformed,
+  // 403 not loopback: CheckTunnelTarget, nothing resolved or connected), then authenticated as
+  // any request to the proxy (407 loop); once the gate lets it through, the target is
+  // connected (502 when that fails) and "200 Connection established" starts the relay.
+  void OnConnect(const Request& request, unsigned version, bool keep_alive) {
+    try {
+      const TunnelTarget target = CheckTunnelTarget(request.target);
+      if (target.status != 0) {
+        Reply reply;
+        reply.content_type = "text/plain";
+        reply.body = target.reason + "\n";
+        return Send(static_cast<http::status>(target.status), version, std::move(reply),
+                    keep_alive && target.status == 403);
+      }
+      Reply reply = gate_.Handle(request);
+      if (!reply.authenticated) {
+        close_unannounced_ = reply.close_unannounced;
+        return Send(static_cast<http::status>(reply.status), version, std::move(reply),
+                    keep_alive && !reply.close && reply.status != 200);
+      }
+      beast::error_code ec;
+      const auto address = net::ip::make_address(target.address, ec);
+      if (ec) {
+        Reply bad;
+        bad.content_type = "text/plain";
+        bad.body = "not an address: " + target.address + "\n";
+        return Send(http::status::bad_gateway, version, std::move(bad), false);
+      }
+      tunnel_ = std::make_unique<Tunnel>(stream_.get_executor());
+      tunnel_->where = target.address + ":" + std::to_string(target.port);
+      tunnel_->target.expires_after(shared_.options.handshake_timeout);
+      tunnel_->target.async_connect(
+          tcp::endpoint(address, target.port),
+          beast::bind_front_handler(&Connection::OnTargetConnected, this->shared_from_this(),
+                                    version));
+    } catch (const std::exception& e) {
+      InternalError(e);
+    }
+  }
+
+  void OnTargetConnected(unsigned version, beast::error_code ec) {
+    if (ec) {
       Reply reply;
       reply.content_type = "text/plain";
-      reply.body = std::string("internal error: ") + e.what() + "\n";
-      gate_.Abandon("internal_error");
-      Send(http::status::internal_server_error, 11, std::move(reply), false);
+      reply.body = "cannot connect to " + tunnel_->where + ": " +
+                   (ec == beast::error::timeout ? std::string("timed out") : ec.message()) +
+                   "\n";
+      tunnel_.reset();
+      return Send(http::status::bad_gateway, version, std::move(reply), false);
     }
+    // RFC 9110 9.3.6: no Content-Length or Transfer-Encoding in a 2xx to CONNECT.
+    established_.emplace(http::status::ok, version);
+    established_->reason("Connection established");
+    established_->set(http::field::server, "ntlmh-mock");
+    Lowest().expires_after(shared_.options.idle_timeout);
+    http::async_write(stream_, *established_,
+                      beast::bind_front_handler(&Connection::OnEstablished,
+                                                this->shared_from_this()));
+  }
+
+  void OnEstablished(beast::error_code ec, size_t) {
+    established_.reset();
+    if (ec) {
+      return CloseTunnel();
+    }
+    // From here on the connection is a byte pipe. Each direction reads into its own fixed
+    // buffer and reads again only once that buffer is written: a side that stops reading
+    // stops the other side's reads, never grows memory. One idle timer bounds both.
+    Lowest().expires_never();
+    tunnel_->target.expires_never();
+    Touch();
+    tunnel_->idle.expires_after(shared_.options.idle_timeout);
+    tunnel_->idle.async_wait(
+        beast::bind_front_handler(&Connection::OnTunnelIdle, this->shared_from_this()));
+    StartUp();
+    Relay(tunnel_->target, stream_, tunnel_->down);
+  }
+
+  void Touch() { tunnel_->last_activity = std::chrono::steady_clock::now(); }
+
+  // Client to target, first the bytes the client sent after the CONNECT's header (already in
+  // buffer_), a buffer's worth at a time; then the relay proper.
+  void StartUp() {
+    if (buffer_.size() == 0) {
+      return Relay(stream_, tunnel_->target, tunnel_->up);
+    }
+    const size_t n = std::min(buffer_.size(), tunnel_->up.size());
+    net::buffer_copy(net::buffer(tunnel_->up), buffer_.data(), n);
+    buffer_.consume(n);
+    net::async_write(tunnel_->target, net::buffer(tunnel_->up.data(), n),
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec || self->tunnel_->closed) {
+                         return self->CloseTunnel();
+                       }
+                       self->StartUp();
+                     });
+  }
+
+  // One direction of the relay: read into |buf|, write all of it to |to|, and only then read
+  // again. Any error or EOF closes the tunnel.
+  template <typename From, typename To>
+  void Relay(From& from, To& to, std::array<char, Tunnel::kBufferBytes>& buf) {
+    from.async_read_some(
+        net::buffer(buf),
+        [self = this->shared_from_this(), &from, &to, &buf](beast::error_code ec, size_t n) {
+          if (ec || self->tunnel_->closed) {
+            return self->CloseTunnel();
+          }
+          self->Touch();
+          net::async_write(to, net::buffer(buf.data(), n),
+                           [self, &from, &to, &buf](beast::error_code wec, size_t) {
+                             if (wec || self->tunnel_->closed) {
+                               return self->CloseTunnel();
+                             }
+                             self->Touch();
+                             self->Relay(from, to, buf);
+                           });
+        });
+  }
+
+  void OnTunnelIdle(beast::error_code ec) {
+    if (ec || tunnel_->closed) {
+      return;
+    }
+    const auto idle_for = std::chrono::steady_clock::now() - tunnel_->last_activity;
+    if (idle_for >= shared_.options.idle_timeout) {
+      return CloseTunnel();
+    }
+    tunnel_->idle.expires_after(shared_.options.idle_timeout - idle_for);
+    tunnel_->idle.async_wait(
+        beast::bind_front_handler(&Connection::OnTunnelIdle, this->shared_from_this()));
+  }
+
+  // Either side ended (EOF, error) or the tunnel idled out: both sockets close, which ends the
+  // other direction's pending operations; the last handler releases the connection.
+  void CloseTunnel() {
+    if (tunnel_ == nullptr || tunnel_->closed) {
+      return;
+    }
+    tunnel_->closed = true;
+    tunnel_->idle.cancel();
+    beast::error_code ignored;
+    tunnel_->target.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tunnel_->target.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
   }
 
   void Refuse(http::status status, const char* text) {
@@ -240,6 +411,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;
   std::optional<net::steady_timer> delay_;  // Fault::kSlowAnswers
+  std::unique_ptr<Tunnel> tunnel_;
+  std::optional<http::response<http::empty_body>> established_;
   bool close_unannounced_ = false;          // Reply::close_unannounced of the answer in flight
   AuthGate gate_;
 };

@@ -7,14 +7,20 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <fstream>
+#include <cstddef>
+#include <limits>
 #include <memory>
-#include <sstream>
 
 #include "engine/environment.h"
+#include "files/read_file.h"
 
 namespace ntlmh::mock {
 namespace {
+
+// A certificate chain or a key is a few KiB; a cap keeps a device or a huge file from being
+// read into memory, and keeps the PEM's length within the int that BIO_new_mem_buf takes.
+constexpr size_t kMaxPemBytes = size_t{1} << 20;  // 1 MiB
+static_assert(kMaxPemBytes <= static_cast<size_t>(std::numeric_limits<int>::max()));
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -58,14 +64,14 @@ bool AddExtension(X509* cert, int nid, const char* value) {
   return ok;
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+// Reads one PEM file of --tls-cert / --tls-key: a regular file of at most kMaxPemBytes.
+bool ReadPemFile(const char* option, const std::string& path, std::string* out,
+                 std::string* error) {
+  files::ReadProblem problem;
+  if (!files::ReadRegularFile(path, kMaxPemBytes, out, &problem)) {
+    *error = std::string(option) + ": cannot read " + path + ": " + problem.reason;
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = s.str();
   return true;
 }
 
@@ -122,18 +128,15 @@ bool MakeSelfSigned(TlsMaterial* out, std::string* error) {
 
 bool LoadPemFiles(const std::string& cert_file, const std::string& key_file, TlsMaterial* out,
                   std::string* error) {
-  if (!ReadFile(cert_file, &out->cert_pem)) {
-    *error = "cannot read " + cert_file;
+  if (!ReadPemFile("--tls-cert", cert_file, &out->cert_pem, error) ||
+      !ReadPemFile("--tls-key", key_file, &out->key_pem, error)) {
     return false;
   }
-  if (!ReadFile(key_file, &out->key_pem)) {
-    *error = "cannot read " + key_file;
-    return false;
-  }
+  // ReadPemFile read at most kMaxPemBytes, which an int holds (the static_assert above).
   BioPtr bio(BIO_new_mem_buf(out->cert_pem.data(), static_cast<int>(out->cert_pem.size())));
   X509Ptr leaf(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (leaf == nullptr || !LeafDer(leaf.get(), &out->leaf_der)) {
-    *error = cert_file + " holds no PEM certificate";
+    *error = "--tls-cert: " + cert_file + " holds no PEM certificate";
     return false;
   }
   return true;

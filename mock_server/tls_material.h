@@ -21,6 +21,9 @@ struct TlsMaterial {
 [[nodiscard]] bool MakeSelfSigned(TlsMaterial* out, std::string* error);
 
 // Reads a PEM certificate chain and key; the leaf's DER is taken from the first certificate.
+// Each file must be a regular file of at most 1 MiB: a device, FIFO or directory is refused
+// unread, and |error| names the option, the file and why ("--tls-cert: cannot read /dev/zero:
+// is a character device, not a regular file").
 [[nodiscard]] bool LoadPemFiles(const std::string& cert_file, const std::string& key_file,
                                 TlsMaterial* out, std::string* error);
 

@@ -732,7 +732,7 @@ TEST(CliDecode, DevZeroEndsWithAnErrorInBoundedTime) {
   EXPECT_EQ(c.err(),
             "error: line 1: input at offset 1048576: the line is longer than 1048576 bytes; the "
             "rest of it is skipped [ntlmh decode --help]\n"
-            "error: line 1: input at offset 68157440: no end of line in 64 MiB: the input is not "
+            "error: line 1: input at offset 68157440: no end of line in 65 MiB: the input is not "
             "text; stopped reading [ntlmh decode --help]\n");
 }
 

@@ -1796,7 +1796,16 @@ TEST(ExplainHostile, BadTokens) {
             "error: standard input: input at offset 0: no NTLM handshake found [MS-NTHT 2.2]\n");
   r = RunNtlmh({"explain", "--har", "/nonexistent/x.har"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "error: /nonexistent/x.har: file at offset 0: cannot open the file\n");
+  EXPECT_EQ(r.err, "error: /nonexistent/x.har: file at offset 0: no such file or directory\n");
+  // A device is refused unread (files/read_file.h), not read up to the cap.
+  r = RunNtlmh({"explain", "--har", "/dev/zero"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: /dev/zero: file at offset 0: is a character device, not a regular file\n");
+  r = RunNtlmh({"explain", "--cert", "/dev/zero", "TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA="});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: /dev/zero: file at offset 0: is a character device, not a regular file\n");
 }
 
 // ------------------------------------------------------------------------------------------

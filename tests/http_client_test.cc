@@ -1,9 +1,15 @@
 // http/ (issue #5): Url::Parse with exact values and error offsets, the form encoders, and
 // Connection against `ntlmh serve` on 127.0.0.1 (plain and TLS, keep-alive and close).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/client.h"
@@ -249,13 +255,24 @@ class TempFiles {
   std::vector<std::string> files_;
 };
 
+// A throwaway self-signed certificate for 127.0.0.1 and localhost, written to |files| as
+// cert.pem and key.pem for `ntlmh serve --tls-cert --tls-key`.
+::testing::AssertionResult WriteSelfSigned(TempFiles* files, mock::TlsMaterial* tls,
+                                           std::string* cert, std::string* key) {
+  std::string error;
+  if (!mock::MakeSelfSigned(tls, &error)) {
+    return ::testing::AssertionFailure() << error;
+  }
+  *cert = files->Write("cert.pem", tls->cert_pem);
+  *key = files->Write("key.pem", tls->key_pem);
+  return ::testing::AssertionSuccess();
+}
+
 TEST(HttpConnection, TlsVerifiesAndKeepsTheLeaf) {
   mock::TlsMaterial tls;
-  std::string error;
-  ASSERT_TRUE(mock::MakeSelfSigned(&tls, &error)) << error;
   TempFiles files;
-  const std::string cert = files.Write("cert.pem", tls.cert_pem);
-  const std::string key = files.Write("key.pem", tls.key_pem);
+  std::string cert, key;
+  ASSERT_TRUE(WriteSelfSigned(&files, &tls, &cert, &key));
   ServerProcess server({"--user", "CORP\\alice:Secret1!", "--tls-cert", cert, "--tls-key", key});
   ASSERT_TRUE(server.ok());
   ASSERT_EQ(server.url().substr(0, 8), "https://");
@@ -294,6 +311,174 @@ TEST(HttpConnection, TlsVerifiesAndKeepsTheLeaf) {
   auto unchecked = http::Connection::Open(*url, insecure);
   ASSERT_TRUE(unchecked.ok()) << unchecked.error().ToString();
   EXPECT_EQ((*unchecked)->PeerCertificateDer(), tls.leaf_der);
+}
+
+// https through a proxy (RFC 9110 9.3.6): TLS runs with the origin inside the CONNECT tunnel,
+// so the certificate is checked against the origin's name and the leaf kept is the origin's.
+// Connection::Open alone cannot pass a proxy that wants credentials: an error naming the 407.
+TEST(HttpConnection, TunnelChecksTheOriginsCertificate) {
+  mock::TlsMaterial tls;
+  TempFiles files;
+  std::string cert, key;
+  ASSERT_TRUE(WriteSelfSigned(&files, &tls, &cert, &key));
+  ServerProcess origin({"--user", "CORP\\alice:Secret1!", "--tls-cert", cert, "--tls-key", key});
+  ServerProcess proxy({"--user", "CORP\\alice:Secret1!", "--proxy"});
+  ASSERT_TRUE(origin.ok() && proxy.ok());
+  auto url = Url::Parse(origin.url() + "/t");
+  auto proxy_url = Url::Parse(proxy.url());
+  ASSERT_TRUE(url.ok() && proxy_url.ok());
+
+  http::ConnectOptions opts;
+  opts.tls.ca_file = cert;
+  opts.proxy = *proxy_url;
+  auto refused = http::Connection::Open(*url, opts);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "proxy");
+  EXPECT_EQ(refused.error().reason, "the proxy " + proxy_url->HostPort() + " answered CONNECT " +
+                                        url->HostPort() +
+                                        " with 407 Proxy Authentication Required");
+
+  http::NtlmAuthOptions auth;
+  auth.client.user = "CORP\\alice";
+  auth.client.secret.password = "Secret1!";
+  auth.client.workstation = "WS1";
+  auth.proxy = true;
+  http::Request request;
+  request.target = url->target;
+  http::AuthResult r = http::Authenticate(*url, request, opts, auth);
+  ASSERT_EQ(r.outcome, http::AuthOutcome::kCompleted) << r.error.ToString() << r.reason;
+  EXPECT_TRUE(r.tunnelled);
+  EXPECT_TRUE(r.proxy_authenticated);
+  EXPECT_EQ(r.proxy_scheme_used, "NTLM");
+  EXPECT_TRUE(r.authenticated);
+  ASSERT_NE(r.connection, nullptr);
+  EXPECT_EQ(r.connection->PeerCertificateDer(), tls.leaf_der);
+  ASSERT_EQ(r.legs.size(), 6u);
+  EXPECT_EQ(r.legs[2].hop, http::AuthLeg::Hop::kProxy);
+  EXPECT_EQ(r.legs[2].request.method, "CONNECT");
+  EXPECT_EQ(r.legs[3].hop, http::AuthLeg::Hop::kOrigin);
+
+  opts.tls.server_name = "other.example";
+  r = http::Authenticate(*url, request, opts, auth);
+  ASSERT_EQ(r.outcome, http::AuthOutcome::kError);
+  EXPECT_EQ(r.error.reason, "TLS handshake with " + url->HostPort() +
+                                " (through the CONNECT tunnel of " + proxy_url->HostPort() +
+                                ") failed: certificate verify failed: hostname mismatch "
+                                "(--cacert FILE trusts a CA, --insecure skips the check)");
+}
+
+// A one-shot CONNECT proxy on 127.0.0.1 for the client's edge cases: it reads one request
+// header, answers it with |answer|, then relays bytes between its client and
+// 127.0.0.1:|origin_port| until either side closes. Every wait is bounded (5 s).
+class FakeConnectProxy {
+ public:
+  FakeConnectProxy(std::string answer, uint16_t origin_port)
+      : answer_(std::move(answer)), origin_port_(origin_port) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listen_fd_, 1) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeConnectProxy() {
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+  // The request header it read (after the thread ended).
+  const std::string& request() const { return request_; }
+  void Wait() {
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+ private:
+  static bool Ready(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, 5000) > 0;
+  }
+  void Serve() {
+    if (!Ready(listen_fd_)) {
+      return;
+    }
+    const int client = accept(listen_fd_, nullptr, nullptr);
+    char buf[16384];
+    while (client >= 0 && request_.find("\r\n\r\n") == std::string::npos &&
+           request_.size() < 8192 && Ready(client)) {
+      const ssize_t n = recv(client, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        break;
+      }
+      request_.append(buf, static_cast<size_t>(n));
+    }
+    const int origin = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(origin_port_);
+    if (client >= 0 && origin >= 0 &&
+        connect(origin, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        send(client, answer_.data(), answer_.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(answer_.size())) {
+      for (bool open = true; open;) {
+        pollfd p[2] = {{client, POLLIN, 0}, {origin, POLLIN, 0}};
+        open = poll(p, 2, 5000) > 0;
+        for (int i = 0; i < 2 && open; ++i) {
+          if ((p[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            const ssize_t n = recv(p[i].fd, buf, sizeof(buf), 0);
+            open = n > 0 && send(p[1 - i].fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) == n;
+          }
+        }
+      }
+    }
+    close(origin);
+    close(client);
+  }
+
+  std::string answer_;
+  uint16_t origin_port_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::string request_;
+  std::thread thread_;
+};
+
+// RFC 9110 9.3.6: the client's CONNECT is authority-form with the same Host, and a 2xx to it
+// has no content whatever its Content-Length says: the bytes after its header are the
+// tunnel's (here the TLS handshake with the origin, then the origin's 401).
+TEST(HttpConnection, ConnectTwoXxContentLengthIsIgnored) {
+  ServerProcess origin({"--user", "CORP\\alice:Secret1!", "--tls-self-signed"});
+  ASSERT_TRUE(origin.ok());
+  FakeConnectProxy proxy("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n",
+                         origin.port());
+  ASSERT_NE(proxy.port(), 0);
+  auto url = Url::Parse(origin.url() + "/c");
+  ASSERT_TRUE(url.ok());
+  http::ConnectOptions opts;
+  opts.tls.verify = false;
+  opts.proxy = *Url::Parse("http://127.0.0.1:" + std::to_string(proxy.port()));
+  {
+    auto conn = http::Connection::Open(*url, opts);
+    ASSERT_TRUE(conn.ok()) << conn.error().ToString();
+    EXPECT_FALSE((*conn)->PeerCertificateDer().empty());
+    auto resp = (*conn)->RoundTrip(http::Request{"GET", "/c", {}, ""});
+    ASSERT_TRUE(resp.ok()) << resp.error().ToString();
+    EXPECT_EQ(resp->status, 401);
+    EXPECT_EQ(resp->Values("WWW-Authenticate"), std::vector<std::string>{"NTLM"});
+  }
+  proxy.Wait();
+  EXPECT_EQ(proxy.request(), "CONNECT " + url->HostPort() + " HTTP/1.1\r\nHost: " +
+                                 url->HostPort() + "\r\n\r\n");
 }
 
 // The shared loop with the engine's client, in process: the same run `ntlmh request` does.

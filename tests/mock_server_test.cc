@@ -233,6 +233,166 @@ TEST(MockServer, ProxyModeUses407) {
   EXPECT_EQ(r2.status, 200);
 }
 
+// --- CONNECT tunnels of --proxy (RFC 9110 9.3.6) ---------------------------------------------
+
+// |method| |target| with a whole NTLM handshake at the proxy (the 407 with the CHALLENGE,
+// then the AUTHENTICATE); the last answer.
+HttpResponse ProxyHandshake(HttpConnection& conn, const std::string& method,
+                            const std::string& target) {
+  ntlm::ClientContext client(Alice());
+  HttpResponse r1 =
+      conn.Request(method, target, {"Proxy-Authorization: NTLM " + B64(*client.Negotiate())});
+  EXPECT_EQ(r1.status, 407);
+  EXPECT_EQ(r1.Header("proxy-authenticate").substr(0, 5), "NTLM ");
+  auto auth = client.Authenticate(TokenOf(r1.Header("proxy-authenticate")));
+  if (!auth.ok()) {
+    ADD_FAILURE() << auth.error().ToString();
+    return r1;
+  }
+  return conn.Request(method, target, {"Proxy-Authorization: NTLM " + B64(*auth)});
+}
+
+// A CONNECT authenticated like any request to the proxy (407, 407, then 200 Connection
+// established), then bytes both ways: a plain HTTP request to another `ntlmh serve` through
+// the tunnel gets that server's own 401.
+TEST(MockServerTunnel, ConnectIsAuthenticatedThenRelaysBothWays) {
+  ServerProcess origin(kAlice);
+  ServerProcess proxy(With(kAlice, {"--proxy"}));
+  ASSERT_TRUE(origin.ok() && proxy.ok());
+  const std::string target = "127.0.0.1:" + std::to_string(origin.port());
+  HttpConnection conn(proxy.port());
+  HttpResponse offer = conn.Request("CONNECT", target);
+  EXPECT_EQ(offer.status, 407);
+  EXPECT_EQ(offer.Header("proxy-authenticate"), "NTLM");
+  HttpResponse r2 = ProxyHandshake(conn, "CONNECT", target);
+  EXPECT_EQ(r2.status, 200);
+  EXPECT_EQ(r2.Count("content-length"), 0u);  // RFC 9110 9.3.6
+  EXPECT_EQ(r2.Count("transfer-encoding"), 0u);
+  EXPECT_EQ(r2.body, "");
+  // Through the tunnel: the origin answers, with its own offer (WWW-Authenticate, 401).
+  HttpResponse inner = conn.Request("GET", "/inside");
+  EXPECT_EQ(inner.status, 401);
+  EXPECT_EQ(inner.Header("www-authenticate"), "NTLM");
+  EXPECT_EQ(inner.Count("proxy-authenticate"), 0u);
+  // And a whole handshake with the origin over the same tunnel, with a body of many relay
+  // buffers (16 KiB each way).
+  const std::string body(300000, 'z');
+  HttpResponse done = Handshake(conn, Alice(), "POST", body);
+  ASSERT_EQ(done.status, 200);
+  EXPECT_EQ(json::parse(done.body)["body_length"], body.size());
+  EXPECT_EQ(json::parse(done.body)["path"], "/");
+}
+
+// The safety rule: loopback targets only. Anything else is 403 before any resolution or
+// connection, with or without credentials; the connection stays usable.
+TEST(MockServerTunnel, NonLoopbackTargetIs403WithoutAConnection) {
+  ServerProcess proxy(With(kAlice, {"--proxy"}));
+  ASSERT_TRUE(proxy.ok());
+  const std::string why = "' is not; no connection was attempted\n";
+  const std::string rule =
+      "the mock proxy tunnels to loopback only (127.0.0.0/8, [::1], localhost): '";
+  struct Case {
+    std::string target;
+    std::string host;
+  };
+  const Case cases[] = {{"example.com:443", "example.com"},
+                        {"10.0.0.1:443", "10.0.0.1"},
+                        {"169.254.169.254:80", "169.254.169.254"},
+                        {"[2001:db8::1]:443", "2001:db8::1"},
+                        {"[::ffff:127.0.0.1]:443", "::ffff:127.0.0.1"},
+                        {"localhost.example:443", "localhost.example"}};
+  HttpConnection conn(proxy.port());
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.target);
+    HttpResponse r = conn.Request("CONNECT", c.target);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.body, rule + c.host + why);
+  }
+  // On a connection authenticated at the proxy (by a GET through it): still 403.
+  ASSERT_EQ(ProxyHandshake(conn, "GET", "http://127.0.0.1/").status, 200);
+  HttpResponse r2 = conn.Request("CONNECT", "example.com:443");
+  EXPECT_EQ(r2.status, 403);
+  EXPECT_EQ(r2.body, rule + "example.com" + why);
+  EXPECT_TRUE(proxy.running());
+}
+
+TEST(MockServerTunnel, MalformedTargetsAre400NamingTheProblem) {
+  ServerProcess proxy(With(kAlice, {"--proxy"}));
+  ASSERT_TRUE(proxy.ok());
+  struct Case {
+    std::string target;
+    std::string body;
+  };
+  const Case cases[] = {
+      {"127.0.0.1",
+       "CONNECT target '127.0.0.1' has no port: authority-form is host:port [RFC 9112 3.2.3]"},
+      {"127.0.0.1:", "CONNECT target '127.0.0.1:' has an empty port at offset 10 [RFC 9112 3.2.3]"},
+      {"127.0.0.1:0",
+       "CONNECT target '127.0.0.1:0': the port at offset 10 is not a number in 1..65535 "
+       "[RFC 3986 3.2.3]"},
+      {"127.0.0.1:65536",
+       "CONNECT target '127.0.0.1:65536': the port at offset 10 is not a number in 1..65535 "
+       "[RFC 3986 3.2.3]"},
+      {"127.0.0.1:8o",
+       "CONNECT target '127.0.0.1:8o': the port at offset 10 is not a number in 1..65535 "
+       "[RFC 3986 3.2.3]"},
+      {":443", "CONNECT target ':443' has no host [RFC 9112 3.2.3]"},
+      {"/index.html",
+       "CONNECT target '/index.html' is not authority-form host:port (no path, no URL) "
+       "[RFC 9112 3.2.3]"},
+      {"http://127.0.0.1:80/",
+       "CONNECT target 'http://127.0.0.1:80/' is not authority-form host:port (no path, no URL) "
+       "[RFC 9112 3.2.3]"},
+      {"u@127.0.0.1:80",
+       "CONNECT target 'u@127.0.0.1:80': '@' at offset 1: authority-form has no userinfo "
+       "[RFC 9112 3.2.3]"},
+      {"::1:80",
+       "CONNECT target '::1:80': ':' at offset 0: an IPv6 literal goes in brackets "
+       "[RFC 3986 3.2.2]"},
+      {"[::1:80",
+       "CONNECT target '[::1:80': '[' at offset 0 is never closed by ']' [RFC 3986 3.2.2]"},
+      {"[zz]:80", "CONNECT target '[zz]:80': 'zz' in brackets is not an IPv6 address "
+                  "[RFC 3986 3.2.2]"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.target);
+    HttpConnection conn(proxy.port());
+    HttpResponse r = conn.Request("CONNECT", c.target);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body, c.body + "\n");
+    EXPECT_TRUE(conn.PeerClosed());
+  }
+  EXPECT_TRUE(proxy.running());
+}
+
+// A target that refuses is a 502; an idle tunnel is closed after --idle-timeout; a tunnel
+// holds one of --max-connections like any connection.
+TEST(MockServerTunnel, RefusedTargetIdleTimeoutAndConnectionLimit) {
+  ServerProcess origin(kAlice);
+  ASSERT_TRUE(origin.ok());
+  ServerProcess open_proxy(With(kAlice, {"--proxy", "--idle-timeout", "1",
+                                         "--max-connections", "2"}));
+  ASSERT_TRUE(open_proxy.ok());
+  {
+    HttpConnection conn(open_proxy.port());
+    HttpResponse r = ProxyHandshake(conn, "CONNECT", "127.0.0.1:1");
+    EXPECT_EQ(r.status, 502);
+    EXPECT_EQ(r.body, "cannot connect to 127.0.0.1:1: Connection refused\n");
+    EXPECT_TRUE(conn.PeerClosed());
+  }
+  const std::string target = "localhost:" + std::to_string(origin.port());
+  HttpConnection first(open_proxy.port());
+  HttpConnection second(open_proxy.port());
+  EXPECT_EQ(ProxyHandshake(first, "CONNECT", target).status, 200);
+  EXPECT_EQ(ProxyHandshake(second, "CONNECT", target).status, 200);
+  HttpConnection third(open_proxy.port());  // over the limit of 2: closed at accept
+  EXPECT_TRUE(third.PeerClosed(3000));
+  // Idle for more than 1 s: both tunnels are closed by the proxy.
+  EXPECT_TRUE(first.PeerClosed(4000));
+  EXPECT_TRUE(second.PeerClosed(4000));
+  EXPECT_TRUE(open_proxy.running());
+}
+
 TEST(MockServer, LmCompatibilityLevel) {
   ntlm::ClientConfig v1 = Alice();
   v1.response = ntlm::ResponseKind::kNtlmV1Ess;

@@ -145,6 +145,70 @@ TEST(Request, VerboseAndJsonHideTheResponses) {
   EXPECT_EQ(shown.err.find(kHidden), std::string::npos);
 }
 
+// With --negotiate, the SPNEGO mechListMIC (RFC 4178 4.2.2; with NTLM a signature under the
+// session key, [MS-NLMP] 3.4.4) is hidden like the MIC, in both directions, and so are the
+// headers whose base64 carries it or the AUTHENTICATE.
+TEST(Request, NegotiateVerboseAndJsonHideTheMechListMic) {
+  ServerProcess server({"--user", kUser, "--scheme", "negotiate"});
+  ASSERT_TRUE(server.ok());
+  const std::string kHidden = "(hidden; --show-secrets prints it)";
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+
+  const CommandResult v = Request({server.url() + "/", "-u", "CORP\\alice", "--negotiate", "-v"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(count(v.err, "\n      mechListMIC: (absent)\n"), 2u) << v.err;  // NEGOTIATE, CHALLENGE
+  EXPECT_EQ(count(v.err, "\n      mechListMIC: " + kHidden + "\n"), 2u) << v.err;
+  EXPECT_EQ(count(v.err, "mechListMIC: 01000000"), 0u) << v.err;
+  EXPECT_EQ(count(v.err, "\n> Authorization: Negotiate " + kHidden + "\n"), 1u) << v.err;
+  EXPECT_EQ(count(v.err, "\n< WWW-Authenticate: Negotiate " + kHidden + "\n"), 1u) << v.err;
+  EXPECT_EQ(count(v.err, "\n      MIC: " + kHidden + "\n"), 1u) << v.err;
+
+  const CommandResult j =
+      Request({server.url() + "/", "-u", "CORP\\alice", "--negotiate", "--json"});
+  EXPECT_EQ(j.exit_code, 0) << j.err;
+  const json doc = json::parse(j.out);
+  ASSERT_EQ(doc["legs"].size(), 3u) << j.out;
+  const json& negotiate = doc["legs"][1];
+  EXPECT_EQ(negotiate["request"]["token"]["spnego"]["mech_list_mic"], nullptr);
+  EXPECT_EQ(negotiate["response"]["token"]["spnego"]["mech_list_mic"], nullptr);
+  const json& authenticate = doc["legs"][2];
+  EXPECT_EQ(authenticate["request"]["token"]["message"], "AUTHENTICATE_MESSAGE");
+  EXPECT_EQ(authenticate["request"]["token"]["spnego"]["mech_list_mic"], kHidden);
+  EXPECT_EQ(authenticate["request"]["token"]["mic"], kHidden);
+  EXPECT_EQ(authenticate["response"]["status"], 200);
+  EXPECT_EQ(authenticate["response"]["token"]["spnego"]["neg_state"], "accept-completed");
+  EXPECT_EQ(authenticate["response"]["token"]["spnego"]["mech_list_mic"], kHidden);
+  EXPECT_EQ(authenticate["response"]["headers"],
+            json::parse(R"([{"name": "WWW-Authenticate", "value": "Negotiate )" + kHidden +
+                        R"("}])"));
+
+  // --show-secrets: both MICs, 16 bytes each: version 1, checksum, sequence number 0
+  // ([MS-NLMP] 2.2.2.9.1 NTLMSSP_MESSAGE_SIGNATURE with extended session security).
+  const CommandResult shown = Request(
+      {server.url() + "/", "-u", "CORP\\alice", "--negotiate", "-v", "--show-secrets"});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(count(shown.err, kHidden), 0u) << shown.err;
+  EXPECT_EQ(count(shown.err, "\n> Authorization: Negotiate oYIB"), 1u) << shown.err;
+  std::vector<std::string> mics;
+  for (size_t pos = shown.err.find("mechListMIC: 01"); pos != std::string::npos;
+       pos = shown.err.find("mechListMIC: 01", pos + 1)) {
+    mics.push_back(shown.err.substr(pos + 13, shown.err.find('\n', pos) - pos - 13));
+  }
+  ASSERT_EQ(mics.size(), 2u) << shown.err;
+  for (const std::string& mic : mics) {
+    EXPECT_EQ(mic.size(), 32u) << mic;
+    EXPECT_EQ(mic.substr(0, 8), "01000000") << mic;
+    EXPECT_EQ(mic.substr(24), "00000000") << mic;
+    EXPECT_EQ(mic.find_first_not_of("0123456789abcdef"), std::string::npos) << mic;
+  }
+}
+
 TEST(Request, NegotiateSchemeWithSpnego) {
   ServerProcess server({"--user", kUser, "--scheme", "negotiate"});
   ASSERT_TRUE(server.ok());
@@ -343,6 +407,158 @@ TEST(Request, ProxyAuthentication407) {
   // ntlmh serve echoes the absolute-form target it was sent (RFC 9112 3.2.2); app.invalid is
   // never resolved: the connection goes to the proxy on 127.0.0.1.
   EXPECT_EQ(echo["path"], "http://app.invalid/through?x=1");
+  // Every leg went to the proxy (added field), and "proxy" says no tunnel was used.
+  for (const json& leg : j["legs"]) {
+    EXPECT_EQ(leg["hop"], "proxy");
+  }
+  EXPECT_EQ(j["proxy"], (json{{"url", server.url() + "/"},
+                              {"tunnel", false},
+                              {"scheme", "NTLM"},
+                              {"authenticated", true}}));
+}
+
+// --- https through a proxy: a CONNECT tunnel (RFC 9110 9.3.6) ------------------------------
+
+// The statuses of the legs of |hop| ("proxy" or "origin"), in order, and their methods.
+std::vector<int> HopStatuses(const json& doc, const std::string& hop,
+                             std::vector<std::string>* methods = nullptr) {
+  std::vector<int> out;
+  for (const json& leg : doc["legs"]) {
+    if (leg["hop"] == hop) {
+      out.push_back(leg["response"].is_null() ? 0 : leg["response"]["status"].get<int>());
+      if (methods != nullptr) {
+        methods->push_back(leg["request"]["method"].get<std::string>() + " " +
+                           leg["request"]["target"].get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+// Two independent NTLM handshakes with the same credentials: the proxy's on the CONNECT
+// (407, 407, 200), then the origin's inside the tunnel over TLS (401, 401, 200), whose channel
+// bindings come from the origin's certificate (--epa require checks them).
+TEST(RequestTunnel, HttpsThroughNtlmProxyAuthenticatesBothHops) {
+  ServerProcess origin({"--user", kUser, "--tls-self-signed", "--epa", "require"});
+  ServerProcess proxy({"--user", kUser, "--proxy"});
+  ASSERT_TRUE(origin.ok() && proxy.ok());
+  const std::string authority = "127.0.0.1:" + std::to_string(origin.port());
+  CommandResult r = Request({"https://" + authority + "/x", "--proxy", proxy.url(), "--insecure",
+                             "-u", "CORP\\alice", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const json doc = Echo(r);
+  std::vector<std::string> proxy_requests;
+  std::vector<std::string> origin_requests;
+  EXPECT_EQ(HopStatuses(doc, "proxy", &proxy_requests), (std::vector<int>{407, 407, 200}));
+  EXPECT_EQ(HopStatuses(doc, "origin", &origin_requests), (std::vector<int>{401, 401, 200}));
+  EXPECT_EQ(proxy_requests, std::vector<std::string>(3, "CONNECT " + authority));
+  EXPECT_EQ(origin_requests, std::vector<std::string>(3, "GET /x"));
+  ASSERT_EQ(doc["legs"].size(), 6u);
+  EXPECT_EQ(doc["legs"][1]["request"]["scheme"], "NTLM");
+  EXPECT_EQ(doc["legs"][1]["response"]["headers"][0]["name"], "Proxy-Authenticate");
+  EXPECT_EQ(doc["legs"][2]["response"]["reason"], "Connection established");
+  EXPECT_EQ(doc["legs"][4]["response"]["headers"][0]["name"], "WWW-Authenticate");
+  EXPECT_NE(doc["legs"][0]["connection"], doc["legs"][3]["connection"]);
+  EXPECT_EQ(doc["status"], 200);
+  EXPECT_EQ(doc["scheme"], "NTLM");
+  EXPECT_EQ(doc["authenticated"], true);
+  EXPECT_EQ(doc["proxy"], (json{{"url", proxy.url() + "/"},
+                                {"tunnel", true},
+                                {"scheme", "NTLM"},
+                                {"authenticated", true}}));
+  const json echo = json::parse(doc["body"].get<std::string>());
+  EXPECT_EQ(echo["user"], "alice");
+  EXPECT_EQ(echo["path"], "/x");
+  EXPECT_EQ(echo["spn"], "HTTP/127.0.0.1");
+  EXPECT_EQ(echo["channel_bindings"], (json{{"present", true}, {"valid", true}}));
+
+  // -v marks which hop each connection's legs go to, and still hides the responses.
+  CommandResult v = Request({"https://" + authority + "/v", "--proxy", proxy.url(), "--insecure",
+                             "-u", "CORP\\alice", "-v"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(json::parse(v.out)["path"], "/v");
+  EXPECT_NE(v.err.find(" (proxy: CONNECT)\n> CONNECT " + authority + " HTTP/1.1\n"),
+            std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find(" (origin: TLS inside the CONNECT tunnel)\n> GET /v HTTP/1.1\n"),
+            std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find("> Proxy-Authorization: NTLM (hidden; --show-secrets prints it)"),
+            std::string::npos);
+  EXPECT_NE(v.err.find("> Authorization: NTLM (hidden; --show-secrets prints it)"),
+            std::string::npos);
+  EXPECT_EQ(v.err.find("TlRMTVNTUAAD"), std::string::npos);
+
+  // --har: the CONNECTs under the proxy's URL (plain HTTP), the origin's legs under the https
+  // URL, each entry's hop in the custom field _hop.
+  char tmpl[] = "/tmp/ntlmh-request-tunnel-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string har_path = std::string(tmpl) + "/t.har";
+  CommandResult h = Request({"https://" + authority + "/h", "--proxy", proxy.url(), "--insecure",
+                             "-u", "CORP\\alice", "--har", har_path});
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+  std::ifstream in(har_path);
+  const json har = json::parse(in, nullptr, false);
+  std::filesystem::remove_all(tmpl);
+  ASSERT_FALSE(har.is_discarded());
+  std::vector<std::string> entries;
+  for (const json& e : har["log"]["entries"]) {
+    entries.push_back(e["_hop"].get<std::string>() + " " +
+                      e["request"]["method"].get<std::string>() + " " +
+                      e["request"]["url"].get<std::string>());
+  }
+  const std::string at_proxy = "proxy CONNECT " + proxy.url() + "/";
+  const std::string at_origin = "origin GET https://" + authority + "/h";
+  EXPECT_EQ(entries, (std::vector<std::string>{at_proxy, at_proxy, at_proxy, at_origin, at_origin,
+                                               at_origin}));
+}
+
+TEST(RequestTunnel, WrongPasswordFailsAtTheProxy) {
+  ServerProcess origin({"--user", kUser, "--tls-self-signed"});
+  ServerProcess proxy({"--user", kUser, "--proxy"});
+  ASSERT_TRUE(origin.ok() && proxy.ok());
+  CommandResult r =
+      Request({"https://127.0.0.1:" + std::to_string(origin.port()) + "/x", "--proxy",
+               proxy.url(), "--insecure", "-u", "CORP\\alice", "--json"},
+              {"NTLM_PASSWORD=Wrong-Pass-42"});
+  EXPECT_EQ(r.exit_code, 1);
+  const json doc = Echo(r);
+  EXPECT_EQ(doc["outcome"], "refused");
+  EXPECT_EQ(doc["message"],
+            "authentication failed at the proxy: the server refused the AUTHENTICATE: 407 Proxy "
+            "Authentication Required (X-NTLM-Reject: wrong_proof)");
+  EXPECT_EQ(HopStatuses(doc, "proxy"), (std::vector<int>{407, 407, 407}));
+  EXPECT_EQ(HopStatuses(doc, "origin"), std::vector<int>{});
+  EXPECT_EQ(r.out.find("Wrong-Pass-42"), std::string::npos);
+  EXPECT_EQ(r.err,
+            "ntlmh request: authentication failed at the proxy: the server refused the "
+            "AUTHENTICATE: 407 Proxy Authentication Required (X-NTLM-Reject: wrong_proof)\n");
+}
+
+// A CONNECT the proxy refuses (not 2xx, not 407) is an error naming the status: a name that is
+// not loopback is refused by the mock proxy without resolving it (app.invalid never leaves
+// 127.0.0.1), a loopback port nobody listens on is a 502.
+TEST(RequestTunnel, RefusedConnectNamesTheStatus) {
+  ServerProcess proxy({"--user", kUser, "--proxy"});
+  ASSERT_TRUE(proxy.ok());
+  CommandResult r = Request({"https://app.invalid/x", "--proxy", proxy.url(), "--insecure", "-u",
+                             "CORP\\alice"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "ntlmh request: error: proxy: the proxy 127.0.0.1:" +
+                       std::to_string(proxy.port()) +
+                       " refused CONNECT app.invalid:443: 403 Forbidden\n");
+
+  // Port 1 of 127.0.0.1: nothing listens there in the test environment.
+  r = Request({"https://127.0.0.1:1/x", "--proxy", proxy.url(), "--insecure", "-u",
+               "CORP\\alice", "--json"});
+  EXPECT_EQ(r.exit_code, 2);
+  const json doc = Echo(r);
+  EXPECT_EQ(doc["status"], 502);
+  EXPECT_EQ(HopStatuses(doc, "proxy"), (std::vector<int>{407, 407, 502}));
+  EXPECT_EQ(doc["message"], "error: proxy: the proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+                                " refused CONNECT 127.0.0.1:1: 502 Bad Gateway");
 }
 
 // --- faults of ntlmh serve (mock_server/README.md) ------------------------------------------

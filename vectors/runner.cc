@@ -1,9 +1,7 @@
 // ntlm-harness: the JSON test-vector runner (see runner.h and vectors/README.md).
 #include "vectors/runner.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -29,6 +27,7 @@
 #include "engine/flags.h"
 #include "engine/messages.h"
 #include "engine/session.h"
+#include "files/read_file.h"
 
 namespace ntlm::vectors {
 namespace {
@@ -1143,63 +1142,10 @@ Report FileProblem(const std::string& path, std::string message) {
   return r;
 }
 
-// What a path that stat() refused is, in words: "no such file or directory", ...
-std::string StatFailure(const std::string& path, int error) {
-  switch (error) {
-    case ENOENT: {
-      struct stat link_st {};
-      if (::lstat(path.c_str(), &link_st) == 0 && S_ISLNK(link_st.st_mode)) {
-        return "symbolic link to a file that does not exist";
-      }
-      return "no such file or directory";
-    }
-    case ELOOP:
-      return "symbolic link loop (too many levels of symbolic links)";
-    case EACCES:
-      return "permission denied";
-    case ENOTDIR:
-      return "no such file or directory (a component of the path is not a directory)";
-    default:
-      return "cannot be examined: " + std::generic_category().message(error);
-  }
-}
-
-// Why a file of this type is refused; empty for a regular file.
-std::string NotRegular(mode_t mode) {
-  if (S_ISREG(mode)) {
-    return "";
-  }
-  std::string what = "not a regular file";
-  if (S_ISDIR(mode)) {
-    what = "a directory";
-  } else if (S_ISFIFO(mode)) {
-    what = "a FIFO (named pipe)";
-  } else if (S_ISCHR(mode)) {
-    what = "a character device";
-  } else if (S_ISBLK(mode)) {
-    what = "a block device";
-  } else if (S_ISSOCK(mode)) {
-    what = "a socket";
-  }
-  return "is " + what + ", not a regular file; not read";
-}
-
 std::string TooLarge(uint64_t size) {
   return "larger than the " + std::to_string(kMaxFileBytes >> 20) + " MiB a vector file may hold" +
          (size > 0 ? " (" + std::to_string(size) + " bytes)" : std::string());
 }
-
-// Closes a file descriptor on every path out of RunFile.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() { ::close(fd_); }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -1275,63 +1221,18 @@ Report RunText(std::string_view json_text, const std::string& file) {
 }
 
 Report RunFile(const std::string& path) {
-  // Look before opening: opening a FIFO waits for a writer, and opening a device can act on it.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return FileProblem(path, StatFailure(path, errno));
-  }
-  if (std::string why = NotRegular(st.st_mode); !why.empty()) {
-    return FileProblem(path, why);
-  }
-  if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
-    return FileProblem(path, TooLarge(static_cast<uint64_t>(st.st_size)));
-  }
-
-  // The path may have been replaced since: O_NONBLOCK keeps a FIFO from blocking the open,
-  // and fstat() checks again what was opened.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    return FileProblem(path, error == EACCES
-                                 ? "cannot be opened: permission denied"
-                                 : "cannot be opened: " + std::generic_category().message(error));
-  }
-  FdCloser closer(fd);
-  if (::fstat(fd, &st) != 0) {
-    return FileProblem(path, "cannot be examined: " + std::generic_category().message(errno));
-  }
-  if (std::string why = NotRegular(st.st_mode); !why.empty()) {
-    return FileProblem(path, why);
-  }
-
-  // Read at most one byte past the limit, whatever the size said: files under /proc report
-  // 0, and a file may grow while it is read.
   std::string text;
-  constexpr uint64_t kFirstRead = 4096;
-  text.resize(std::min<uint64_t>(std::max<uint64_t>(static_cast<uint64_t>(st.st_size), kFirstRead),
-                                 kMaxFileBytes) +
-              1);
-  size_t used = 0;
-  while (true) {
-    if (used == text.size()) {
-      if (text.size() > kMaxFileBytes) {
-        return FileProblem(path, TooLarge(0));
-      }
-      text.resize(std::min(text.size() * 2, kMaxFileBytes + 1));
+  ntlmh::files::ReadProblem problem;
+  if (!ntlmh::files::ReadRegularFile(path, kMaxFileBytes, &text, &problem)) {
+    switch (problem.kind) {
+      case ntlmh::files::ReadProblem::Kind::kTooLarge:
+        return FileProblem(path, TooLarge(problem.size));
+      case ntlmh::files::ReadProblem::Kind::kNotRegular:
+        return FileProblem(path, problem.reason + "; not read");
+      default:
+        return FileProblem(path, problem.reason);
     }
-    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return FileProblem(path, "read error: " + std::generic_category().message(errno));
-    }
-    if (n == 0) {
-      break;
-    }
-    used += static_cast<size_t>(n);
   }
-  text.resize(used);
   return RunText(text, path);
 }
 
@@ -1341,7 +1242,7 @@ Report RunPaths(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      all.Append(FileProblem(path, StatFailure(path, errno)));
+      all.Append(FileProblem(path, ntlmh::files::DescribeStatError(path, errno)));
       continue;
     }
     if (!S_ISDIR(st.st_mode)) {

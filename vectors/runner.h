@@ -13,10 +13,10 @@
 //
 // Hostile files: only regular files (or symlinks to them) are opened, after a look with stat(),
 // so a FIFO, device or socket is reported, never read; a file is read up to kMaxFileBytes and
-// no further. A document nested deeper than 16 levels, holding more than 1,000,000 JSON values,
-// or repeating a key inside one object is invalid. A vector name must pass IsValidVectorName,
-// and the Format* functions escape every other string they print (ntlmh::EscapeForTerminal,
-// cli/terminal_text.h), so a file cannot forge or hide an output line.
+// no further (files/read_file.h). A document nested deeper than 16 levels, holding more than
+// 1,000,000 JSON values, or repeating a key inside one object is invalid. A vector name must
+// pass IsValidVectorName, and the Format* functions escape every other string they print
+// (ntlmh::EscapeForTerminal, cli/terminal_text.h), so a file cannot forge or hide an output line.
 //
 // Example:
 //   ntlm::vectors::Report r = ntlm::vectors::RunPaths({"vectors/"});

@@ -127,6 +127,27 @@ def run_curl(ntlmh, tls):
             check(status == 407, "wrong proxy password is 407 (status %d)" % status)
         finally:
             check(proxy.stop() == 0, "proxy exits 0 on SIGTERM")
+    else:
+        # https through the proxy: curl's CONNECT is authenticated at the proxy (407 loop),
+        # then TLS and the origin's own NTLM run inside the tunnel (RFC 9110 9.3.6). Both
+        # servers listen on 127.0.0.1; the proxy tunnels to loopback only.
+        origin = Server(ntlmh, ["--tls-self-signed"])
+        proxy = Server(ntlmh, ["--proxy"])
+        try:
+            cred_both = ["--proxy-ntlm", "-U", USER + ":" + PASSWORD, "-x", proxy.url, "-k",
+                         "--ntlm", "-u", USER + ":" + PASSWORD]
+            status, _, body = curl(cred_both + [origin.url + "/x"])
+            check(status == 200, "curl --proxy-ntlm through a CONNECT tunnel (status %d)" % status)
+            if status == 200:
+                j = json.loads(body)
+                check(j["path"] == "/x" and j["user"] == "alice",
+                      "the origin's echo through the tunnel")
+            status, _, _ = curl(["--proxy-ntlm", "-U", USER + ":" + PASSWORD, "-x", proxy.url,
+                                 "-k", origin.url + "/x"])
+            check(status == 401, "the origin's 401 through the tunnel (status %d)" % status)
+        finally:
+            check(proxy.stop() == 0, "proxy exits 0 on SIGTERM")
+            check(origin.stop() == 0, "origin exits 0 on SIGTERM")
 
 
 def run_requests(ntlmh, tls):

@@ -570,6 +570,9 @@ TEST(Probe, BuiltInServerWithoutUrl) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("ntlmh probe: built-in mock server on http://127.0.0.1:"), std::string::npos)
       << r.err;
+  // The account as the user would type it: one backslash, not EscapeForTerminal's two.
+  EXPECT_NE(r.err.find("/, account DEMO\\demo\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("DEMO\\\\demo"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("ntlmh probe: http://127.0.0.1:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("27 checks: 25 pass, 0 fail, 0 warn, 1 skip, 1 info"), std::string::npos)
       << r.out;
