@@ -566,14 +566,6 @@ std::string WritePcap(const std::vector<Chunk>& chunks, uint16_t server_port,
 // Clients.
 // ------------------------------------------------------------------------------------------
 
-std::string B64(const ntlm::Bytes& b) { return ntlm::http_auth::Base64Encode(b); }
-
-ntlm::Bytes FromB64(const std::string& header_value) {
-  const size_t sp = header_value.find(' ');
-  auto b = ntlm::http_auth::Base64Decode(header_value.substr(sp + 1));
-  return b.ok() ? *b : ntlm::Bytes();
-}
-
 ntlm::ClientConfig Config(const std::string& user, const std::string& password) {
   ntlm::ClientConfig c;
   c.user = user;
@@ -605,7 +597,7 @@ int RunEngine(uint16_t port, const ntlm::ClientConfig& config, const EngineRun& 
   if (r.status != 401) {
     return r.status;
   }
-  auto authenticate = client.Authenticate(FromB64(r.Header("www-authenticate")));
+  auto authenticate = client.Authenticate(TokenOf(r.Header("www-authenticate")));
   if (!authenticate.ok()) {
     return -2;
   }

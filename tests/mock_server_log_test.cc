@@ -31,17 +31,6 @@ ntlm::ClientConfig Alice(const std::string& password = "Secret1!") {
   return c;
 }
 
-std::string B64(const ntlm::Bytes& b) { return ntlm::http_auth::Base64Encode(b); }
-
-ntlm::Bytes TokenOf(const std::string& header_value) {
-  const size_t space = header_value.find(' ');
-  if (space == std::string::npos) {
-    return {};
-  }
-  auto b = ntlm::http_auth::Base64Decode(header_value.substr(space + 1));
-  return b.ok() ? *b : ntlm::Bytes{};
-}
-
 // A log file for one test, removed at the end.
 class LogFile {
  public:

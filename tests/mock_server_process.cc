@@ -16,9 +16,22 @@
 #include <cstring>
 #include <thread>
 
+#include "engine/http_auth.h"
+
 extern char** environ;
 
 namespace ntlmh::testing {
+
+std::string B64(const ntlm::Bytes& token) { return ntlm::http_auth::Base64Encode(token); }
+
+ntlm::Bytes TokenOf(const std::string& header_value) {
+  const size_t space = header_value.find(' ');
+  if (space == std::string::npos) {
+    return {};
+  }
+  auto b = ntlm::http_auth::Base64Decode(header_value.substr(space + 1));
+  return b.ok() ? *b : ntlm::Bytes{};
+}
 namespace {
 
 std::string Lower(std::string s) {

@@ -11,7 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "engine/bytes.h"
+
 namespace ntlmh::testing {
+
+// Authorization header values: "NTLM " + B64(token), and the token of a "SCHEME <base64>"
+// header value (empty when there is none or it is not base64).
+std::string B64(const ntlm::Bytes& token);
+ntlm::Bytes TokenOf(const std::string& header_value);
 
 class ServerProcess {
  public:

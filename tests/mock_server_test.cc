@@ -38,18 +38,6 @@ ntlm::ClientConfig Alice(const std::string& password = "Secret1!") {
   return c;
 }
 
-std::string B64(const ntlm::Bytes& b) { return ntlm::http_auth::Base64Encode(b); }
-
-// The token of "NTLM <b64>" / "Negotiate <b64>".
-ntlm::Bytes TokenOf(const std::string& header_value) {
-  const size_t space = header_value.find(' ');
-  if (space == std::string::npos) {
-    return {};
-  }
-  auto b = ntlm::http_auth::Base64Decode(header_value.substr(space + 1));
-  return b.ok() ? *b : ntlm::Bytes{};
-}
-
 // One whole NTLM handshake on |conn|; returns the last response.
 HttpResponse Handshake(HttpConnection& conn, const ntlm::ClientConfig& cfg,
                        const std::string& method = "GET", const std::string& body = "",

@@ -15,47 +15,25 @@ import base64
 import http.client
 import json
 import os
-import select
-import signal
 import subprocess
 import sys
 
 from impacket import ntlm
 
-USER, DOMAIN, PASSWORD = "alice", "CORP", "Secret1!"
-TIMEOUT = 20
-failures = []
+# The server harness and the check() of the other peer tests (the same account).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_server_peers as peers  # noqa: E402
+
+DOMAIN, USER = peers.USER.split("\\")
+PASSWORD = peers.PASSWORD
+TIMEOUT = peers.TIMEOUT
+check = peers.check
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-class Server:
+class Server(peers.Server):
     def __init__(self, ntlmh, args=()):
-        self.proc = subprocess.Popen(
-            [ntlmh, "serve", "--listen", "127.0.0.1:0", "--user",
-             DOMAIN + "\\" + USER + ":" + PASSWORD] + list(args),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
-        line = self.proc.stdout.readline().decode() if ready else ""
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError("server did not start: %r" % line)
-        self.url = line[len("listening on "):].strip()
+        super().__init__(ntlmh, list(args))
         self.port = int(self.url.rsplit(":", 1)[1])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
 
 
 def impacket_login(server, password="", nthash=""):
@@ -173,8 +151,8 @@ def main():
         return 2
     impacket_as_client(sys.argv[1])
     impacket_checks_our_client(sys.argv[1])
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    print("%d failure(s)" % len(peers.failures))
+    return 1 if peers.failures else 0
 
 
 if __name__ == "__main__":
