@@ -401,8 +401,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)r.error->ToString();
     (void)ntlm::RejectReasonRule(r.reason);
   }
+  // The server reads the AUTHENTICATE's names in the character set of its CHALLENGE
+  // (messages.h StringCharset): what it can decode is what that reading can.
+  const ntlm::StringCharset charset =
+      unicode ? ntlm::StringCharset::kUnicode : ntlm::StringCharset::kOem;
   if (advance_clock && cfg.policy.challenge_lifetime != 0 &&
-      ntlm::DecodeAuthenticate(auth, cfg.policy.decode_policy).ok()) {
+      ntlm::DecodeAuthenticate(auth, cfg.policy.decode_policy, charset).ok()) {
     FUZZ_CHECK(
         r.reason == RejectReason::kChallengeExpired,
         std::string("an AUTHENTICATE after the lifetime: ") + ntlm::RejectReasonName(r.reason));
