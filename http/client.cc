@@ -496,16 +496,7 @@ class ConnectionImpl final : public Connection {
       return TransportError("connection", "TLS handshake with " + Where() + " failed: " + reason);
     }
     // RFC 5929 4.1: tls-server-end-point hashes the leaf certificate as sent.
-    X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
-    if (cert != nullptr) {
-      const int len = i2d_X509(cert, nullptr);
-      if (len > 0) {
-        peer_cert_.resize(static_cast<size_t>(len));
-        unsigned char* p = peer_cert_.data();
-        i2d_X509(cert, &p);
-      }
-      X509_free(cert);
-    }
+    peer_cert_ = PeerLeafDer(stream_->native_handle());
     return {};
   }
 
@@ -613,6 +604,22 @@ Request ConnectRequest(const Url& origin) {
   request.target = origin.HostPort();
   request.headers.push_back({"Host", origin.HostPort()});
   return request;
+}
+
+ntlm::Bytes PeerLeafDer(SSL* ssl) {
+  ntlm::Bytes der;
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return der;
+  }
+  const int len = i2d_X509(cert, nullptr);
+  if (len > 0) {
+    der.resize(static_cast<size_t>(len));
+    unsigned char* p = der.data();
+    i2d_X509(cert, &p);
+  }
+  X509_free(cert);
+  return der;
 }
 
 ntlm::Status ConfigureClientTls(ssl::context& ctx, const TlsOptions& o) {

@@ -225,17 +225,7 @@ class WorkerImpl final : public Worker {
     }
     // [MS-NLMP] 3.1.5.1.2 MsvAvChannelBindings; RFC 5929 4.1 tls-server-end-point over the
     // leaf as sent. The hash is kept while the certificate stays the same.
-    X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
-    ntlm::Bytes der;
-    if (cert != nullptr) {
-      const int len = i2d_X509(cert, nullptr);
-      if (len > 0) {
-        der.resize(static_cast<size_t>(len));
-        unsigned char* p = der.data();
-        i2d_X509(cert, &p);
-      }
-      X509_free(cert);
-    }
+    ntlm::Bytes der = PeerLeafDer(stream_->native_handle());
     if (!der.empty() && der != cert_der_) {
       auto hash = ntlm::TlsServerEndPointBindingsHash(der);
       if (!hash.ok()) {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/ssl.hpp>
 
+#include "engine/bytes.h"
 #include "engine/error.h"
 #include "http/client.h"
 
@@ -15,6 +16,10 @@ namespace ntlmh::http {
 // empty, the system's CA store (the host name check is per connection, after SNI is set).
 // Fails, naming "cacert", when the CA certificates cannot be loaded.
 ntlm::Status ConfigureClientTls(boost::asio::ssl::context& ctx, const TlsOptions& o);
+
+// The DER of the peer's leaf certificate as sent (RFC 5929 4.1: what tls-server-end-point
+// hashes), or empty when there is none.
+ntlm::Bytes PeerLeafDer(SSL* ssl);
 
 }  // namespace ntlmh::http
 
