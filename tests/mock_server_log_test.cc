@@ -23,14 +23,6 @@ using nlohmann::json;
 
 constexpr char kUser[] = "CORP\\alice:Secret1!";
 
-ntlm::ClientConfig Alice(const std::string& password = "Secret1!") {
-  ntlm::ClientConfig c;
-  c.user = "CORP\\alice";
-  c.secret.password = password;
-  c.workstation = "WS1";
-  return c;
-}
-
 // A log file for one test, removed at the end.
 class LogFile {
  public:

@@ -24,6 +24,14 @@ namespace ntlmh::testing {
 
 std::string B64(const ntlm::Bytes& token) { return ntlm::http_auth::Base64Encode(token); }
 
+ntlm::ClientConfig Alice(const std::string& password) {
+  ntlm::ClientConfig c;
+  c.user = "CORP\\alice";
+  c.secret.password = password;
+  c.workstation = "WS1";
+  return c;
+}
+
 ntlm::Bytes TokenOf(const std::string& header_value) {
   const size_t space = header_value.find(' ');
   if (space == std::string::npos) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/bytes.h"
+#include "engine/client.h"
 
 namespace ntlmh::testing {
 
@@ -19,6 +20,10 @@ namespace ntlmh::testing {
 // header value (empty when there is none or it is not base64).
 std::string B64(const ntlm::Bytes& token);
 ntlm::Bytes TokenOf(const std::string& header_value);
+
+// The engine client's settings for CORP\alice (the account the server tests start `ntlmh
+// serve` with, password Secret1!), from workstation WS1.
+ntlm::ClientConfig Alice(const std::string& password = "Secret1!");
 
 class ServerProcess {
  public:

@@ -30,14 +30,6 @@ std::vector<std::string> With(std::vector<std::string> a, const std::vector<std:
   return a;
 }
 
-ntlm::ClientConfig Alice(const std::string& password = "Secret1!") {
-  ntlm::ClientConfig c;
-  c.user = "CORP\\alice";
-  c.secret.password = password;
-  c.workstation = "WS1";
-  return c;
-}
-
 // One whole NTLM handshake on |conn|; returns the last response.
 HttpResponse Handshake(HttpConnection& conn, const ntlm::ClientConfig& cfg,
                        const std::string& method = "GET", const std::string& body = "",
