@@ -350,16 +350,21 @@ TEST(MockServerTunnel, MalformedTargetsAre400NamingTheProblem) {
 TEST(MockServerTunnel, RefusedTargetIdleTimeoutAndConnectionLimit) {
   ServerProcess origin(kAlice);
   ASSERT_TRUE(origin.ok());
-  ServerProcess open_proxy(With(kAlice, {"--proxy", "--idle-timeout", "1",
-                                         "--max-connections", "2"}));
-  ASSERT_TRUE(open_proxy.ok());
   {
-    HttpConnection conn(open_proxy.port());
+    ServerProcess proxy(With(kAlice, {"--proxy"}));
+    ASSERT_TRUE(proxy.ok());
+    HttpConnection conn(proxy.port());
     HttpResponse r = ProxyHandshake(conn, "CONNECT", "127.0.0.1:1");
     EXPECT_EQ(r.status, 502);
     EXPECT_EQ(r.body, "cannot connect to 127.0.0.1:1: Connection refused\n");
     EXPECT_TRUE(conn.PeerClosed());
   }
+  // A proxy of its own for the limit, so that no connection of the case above still holds a
+  // slot; an idle timeout long enough that no tunnel idles out before the third connects
+  // (sanitizer builds are slow).
+  ServerProcess open_proxy(With(kAlice, {"--proxy", "--idle-timeout", "3",
+                                         "--max-connections", "2"}));
+  ASSERT_TRUE(open_proxy.ok());
   const std::string target = "localhost:" + std::to_string(origin.port());
   HttpConnection first(open_proxy.port());
   HttpConnection second(open_proxy.port());
@@ -367,9 +372,9 @@ TEST(MockServerTunnel, RefusedTargetIdleTimeoutAndConnectionLimit) {
   EXPECT_EQ(ProxyHandshake(second, "CONNECT", target).status, 200);
   HttpConnection third(open_proxy.port());  // over the limit of 2: closed at accept
   EXPECT_TRUE(third.PeerClosed(3000));
-  // Idle for more than 1 s: both tunnels are closed by the proxy.
-  EXPECT_TRUE(first.PeerClosed(4000));
-  EXPECT_TRUE(second.PeerClosed(4000));
+  // Idle for more than 3 s: both tunnels are closed by the proxy.
+  EXPECT_TRUE(first.PeerClosed(8000));
+  EXPECT_TRUE(second.PeerClosed(8000));
   EXPECT_TRUE(open_proxy.running());
 }
 
