@@ -1,6 +1,7 @@
 // The two things a context needs from outside the protocol: randomness and the time.
 //
-// Release code uses SystemEnvironment(): OpenSSL's CSPRNG (RAND_bytes) and the system clock.
+// Release code uses SystemEnvironment(): OpenSSL's CSPRNG (RAND_bytes, small requests served
+// from a per-thread block of its output) and the system clock.
 // Tests, fuzzers and vector replays inject fixed ones through engine/internal/test_seam.h, which
 // is not part of the API (shared/DESIGN.md "Seams").
 #ifndef NTLM_ENGINE_ENVIRONMENT_H_
@@ -22,7 +23,8 @@ class Environment {
   virtual uint64_t NowFileTime() = 0;
 };
 
-// OpenSSL's RAND_bytes and the system clock. Thread-safe.
+// OpenSSL's RAND_bytes and the system clock. Thread-safe and fork-safe: a child process never
+// hands out bytes its parent drew.
 Environment& SystemEnvironment();
 
 }  // namespace ntlm

@@ -1,7 +1,9 @@
 // HTTP authentication header values: RFC 7235 2.1 (challenge grammar), RFC 4648 (base64).
 #include "engine/http_auth.h"
 
+#include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace ntlm::http_auth {
 
@@ -10,24 +12,34 @@ namespace {
 constexpr char kRuleAuth[] = "RFC 7235 2.1";
 constexpr char kRuleBase64[] = "RFC 4648 4";
 
-// tchar, RFC 7230 3.2.6.
-bool IsTchar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) {
-    return true;
-  }
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// Character classes by table, not <cctype>: locale-free, and these run on every character
+// of every Authorization header the server reads.
+enum CharClass : uint8_t {
+  kTchar = 1,     // tchar, RFC 7230 3.2.6
+  kToken68 = 2,   // token68 characters before the '=' padding, RFC 7235 2.1
+};
 
-// token68 characters before the '=' padding, RFC 7235 2.1.
+constexpr std::array<uint8_t, 256> MakeCharClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum) {
+      t[c] = kTchar | kToken68;
+    }
+  }
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    t[static_cast<unsigned char>(c)] |= kTchar;
+  }
+  for (char c : std::string_view("-._~+/")) {
+    t[static_cast<unsigned char>(c)] |= kToken68;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kCharClasses = MakeCharClasses();
+
+bool IsTchar(char c) { return (kCharClasses[static_cast<unsigned char>(c)] & kTchar) != 0; }
 bool IsToken68Char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
-         c == '~' || c == '+' || c == '/';
+  return (kCharClasses[static_cast<unsigned char>(c)] & kToken68) != 0;
 }
 
 class Cursor {
@@ -244,44 +256,45 @@ Result<std::vector<Challenge>> ParseChallenges(std::string_view value) {
   return out;
 }
 
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 std::string Base64Encode(ByteView data) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  std::string out((data.size() + 2) / 3 * 4, '=');
+  char* o = out.data();
   size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
+  for (; i + 3 <= data.size(); i += 3, o += 4) {
+    const uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    o[0] = kBase64Alphabet[(v >> 18) & 63];
+    o[1] = kBase64Alphabet[(v >> 12) & 63];
+    o[2] = kBase64Alphabet[(v >> 6) & 63];
+    o[3] = kBase64Alphabet[v & 63];
   }
   const size_t rest = data.size() - i;
-  if (rest == 1) {
-    uint32_t v = data[i] << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out += "==";
-  } else if (rest == 2) {
-    uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out += "=";
+  if (rest > 0) {  // the '=' padding is already in place
+    const uint32_t v = (data[i] << 16) | (rest == 2 ? data[i + 1] << 8 : 0);
+    o[0] = kBase64Alphabet[(v >> 18) & 63];
+    o[1] = kBase64Alphabet[(v >> 12) & 63];
+    if (rest == 2) {
+      o[2] = kBase64Alphabet[(v >> 6) & 63];
+    }
   }
   return out;
 }
 
 namespace {
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
+// The value of each base64 character, 0xFF for every other byte (RFC 4648 4, table 1).
+constexpr std::array<uint8_t, 256> MakeBase64Values() {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) {
+    v = 0xFF;
+  }
+  for (int k = 0; k < 64; ++k) {
+    t[static_cast<unsigned char>(kBase64Alphabet[k])] = static_cast<uint8_t>(k);
+  }
+  return t;
 }
+constexpr std::array<uint8_t, 256> kBase64Values = MakeBase64Values();
 }  // namespace
 
 Result<Bytes> Base64Decode(std::string_view text) {
@@ -290,9 +303,25 @@ Result<Bytes> Base64Decode(std::string_view text) {
                      "base64 length " + std::to_string(text.size()) +
                          " is not a multiple of 4");
   }
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
+  Bytes out(text.size() / 4 * 3);
+  uint8_t* o = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  // Every group but the last has no padding: four table lookups; a byte outside the
+  // alphabet (0xFF) sends its group to the checked loop below, which names it.
+  const size_t full = text.size() >= 4 ? text.size() - 4 : 0;
+  size_t i = 0;
+  for (; i < full; i += 4, o += 3) {
+    const uint32_t a = kBase64Values[in[i]], b = kBase64Values[in[i + 1]],
+                   c = kBase64Values[in[i + 2]], d = kBase64Values[in[i + 3]];
+    if ((a | b | c | d) > 63) {
+      break;
+    }
+    const uint32_t triple = (a << 18) | (b << 12) | (c << 6) | d;
+    o[0] = static_cast<uint8_t>(triple >> 16);
+    o[1] = static_cast<uint8_t>(triple >> 8);
+    o[2] = static_cast<uint8_t>(triple);
+  }
+  for (; i < text.size(); i += 4) {
     int v[4];
     int pad = 0;
     for (int k = 0; k < 4; ++k) {
@@ -303,8 +332,8 @@ Result<Bytes> Base64Decode(std::string_view text) {
         ++pad;
         continue;
       }
-      v[k] = Base64Value(ch);
-      if (v[k] < 0 || pad > 0) {
+      v[k] = kBase64Values[static_cast<unsigned char>(ch)];
+      if (v[k] > 63 || pad > 0) {
         return MakeError(ErrorCode::kBadValue, kRuleBase64, "base64", i + k,
                          DescribeChar(ch) + " is not base64");
       }
@@ -315,10 +344,11 @@ Result<Bytes> Base64Decode(std::string_view text) {
       return MakeError(ErrorCode::kBadValue, kRuleBase64, "base64", i + 3 - pad,
                        "non-zero bits before the '=' padding");
     }
-    out.push_back(static_cast<uint8_t>(triple >> 16));
-    if (pad < 2) out.push_back(static_cast<uint8_t>(triple >> 8));
-    if (pad < 1) out.push_back(static_cast<uint8_t>(triple));
+    *o++ = static_cast<uint8_t>(triple >> 16);
+    if (pad < 2) *o++ = static_cast<uint8_t>(triple >> 8);
+    if (pad < 1) *o++ = static_cast<uint8_t>(triple);
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include "engine/http_auth.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 namespace ntlm::http_auth {
 namespace {
@@ -152,6 +153,62 @@ TEST(Base64_Rfc4648, ReasonNamesUnprintableCharactersByValue) {
   auto scheme = ParseChallenges("\x7f");
   ASSERT_FALSE(scheme.ok());
   EXPECT_EQ(scheme.error().reason, "expected an auth-scheme, found byte 0x7f");
+}
+
+// The table-driven codec against OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock on every length up
+// to 300 bytes (an AUTHENTICATE's size): same text, same bytes back.
+TEST(Base64_Rfc4648, MatchesOpenSslOnEveryLength) {
+  Bytes data;
+  for (size_t n = 0; n <= 300; ++n) {
+    SCOPED_TRACE(n);
+    std::string reference(4 * ((n + 2) / 3) + 1, '\0');
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(reference.data()),
+                                        data.data(), static_cast<int>(n));
+    reference.resize(static_cast<size_t>(written));
+    const std::string ours = Base64Encode(data);
+    ASSERT_EQ(ours, reference);
+    auto back = Base64Decode(ours);
+    ASSERT_TRUE(back.ok()) << back.error().ToString();
+    ASSERT_EQ(*back, data);
+    data.push_back(static_cast<uint8_t>(n * 37 + 11));
+  }
+}
+
+// A byte outside the alphabet is named at its own offset wherever it sits: in the groups the
+// fast path decodes, in the last group, and for every byte value that is not base64.
+TEST(Base64_Rfc4648, BadByteOffsetAnywhere) {
+  const std::string good = Base64Encode(Bytes(96, 0xA5));  // 128 characters, no padding
+  for (size_t at : {size_t{0}, size_t{3}, size_t{4}, size_t{61}, size_t{123}, size_t{127}}) {
+    for (int b : {0x00, 0x2D, 0x3D, 0x5F, 0x80, 0xFF}) {
+      SCOPED_TRACE(std::to_string(at) + " " + std::to_string(b));
+      std::string text = good;
+      text[at] = static_cast<char>(b);
+      auto d = Base64Decode(text);
+      ASSERT_FALSE(d.ok());
+      if (b == '=' && at == 127) {
+        // Padding there is allowed; what is wrong is the bits before it.
+        EXPECT_EQ(d.error().offset, 126u);
+        EXPECT_EQ(d.error().reason, "non-zero bits before the '=' padding");
+      } else {
+        EXPECT_EQ(d.error().offset, at);
+      }
+    }
+  }
+  // '=' is padding only at the end: inside the text it is a bad character.
+  auto inner = Base64Decode("Zg==Zm9v");
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().offset, 2u);
+}
+
+// token68 and tchar by table: bytes above 0x7F are neither.
+TEST(HttpAuth_Rfc7235, HighBytesAreNotToken68) {
+  auto r = ParseChallenges("NTLM abc\xc3\xa9");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().ToString(),
+            "auth-param at offset 5: expected name=value or a token68 after scheme 'NTLM' "
+            "[RFC 7235 2.1]");
+  auto scheme = ParseChallenges("NT\xffLM abc");
+  ASSERT_FALSE(scheme.ok());
 }
 
 }  // namespace
