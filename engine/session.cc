@@ -43,8 +43,8 @@ Result<SessionSecurity> SessionSecurity::Create(uint32_t negotiate_flags,
   const std::optional<Key16> out_sign = SignKey(negotiate_flags, exported_session_key, side);
   const std::optional<Key16> in_sign = SignKey(negotiate_flags, exported_session_key, peer);
   if (out_sign.has_value() && in_sign.has_value()) {
-    out.sign_key = *out_sign;
-    in.sign_key = *in_sign;
+    out.sign_mac = crypto::HmacMd5Key(*out_sign);
+    in.sign_mac = crypto::HmacMd5Key(*in_sign);
   }
 
   const bool ess = (negotiate_flags & kNegotiateExtendedSessionSecurity) != 0;
@@ -68,10 +68,7 @@ MessageSignature SessionSecurity::Mac(Direction* d, ByteView message) const {
     // 3.4.4.2: Checksum = HMAC_MD5(SigningKey, SeqNum || Message)[0..7], RC4'd with KEY_EXCH.
     uint8_t seq_le[4];
     StoreU32Le(seq_le, d->seq);
-    crypto::HmacMd5 mac(d->sign_key);
-    mac.Update(seq_le);
-    mac.Update(message);
-    const crypto::Md5Digest digest = mac.Final();
+    const crypto::Md5Digest digest = d->sign_mac.Mac(seq_le, message);
     std::memcpy(sig.data() + 4, digest.data(), 8);
     if (key_exch_) {
       d->rc4.ProcessInPlace(std::span<uint8_t>(sig.data() + 4, 8));

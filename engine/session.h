@@ -50,6 +50,7 @@
 
 #include "engine/bytes.h"
 #include "engine/compute.h"
+#include "engine/crypto/hmac_md5.h"
 #include "engine/crypto/rc4.h"
 #include "engine/error.h"
 
@@ -94,9 +95,11 @@ class SessionSecurity {
 
  private:
   struct Direction {
-    explicit Direction(ByteView seal_key) : rc4(seal_key) {}
+    explicit Direction(ByteView seal_key) : rc4(seal_key), sign_mac(Key16{}) {}
     crypto::Rc4 rc4;
-    Key16 sign_key{};  // used with extended session security only
+    // SigningKey's HMAC-MD5 states, computed once per session rather than per message (with
+    // extended session security only; 3.4.4.2).
+    crypto::HmacMd5Key sign_mac;
     uint32_t seq = 0;
   };
 
