@@ -231,6 +231,9 @@ struct ServerWideState {
   std::unique_ptr<AuthGate::Pending> pending;  // unbound-state: the one handshake in flight
   // accept-replay: tokens accepted so far, oldest first, with whom they identified.
   std::deque<std::pair<Bytes, ntlm::AcceptResult>> accepted;
+
+  // The handshake still in the slot when the server stops, logged as abandoned.
+  void AbandonPending(HandshakeLog* log, const char* why);
 };
 
 std::shared_ptr<ServerWideState> NewServerWideState() {
@@ -376,6 +379,24 @@ struct AuthGate::Pending {
   std::string scheme;  // as the client spelt it
   json log;            // filled as the handshake goes
 };
+
+void ServerWideState::AbandonPending(HandshakeLog* log, const char* why) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (pending != nullptr && log != nullptr) {
+    json line = std::move(pending->log);
+    line["time"] = NowIso8601();
+    line["outcome"] = "abandoned";
+    line["reason"] = why;
+    log->Write(line.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  pending.reset();
+}
+
+void AbandonServerWide(const Settings& settings) {
+  if (settings.server_wide != nullptr) {
+    settings.server_wide->AbandonPending(settings.log, "server_stopped");
+  }
+}
 
 AuthGate::AuthGate(std::shared_ptr<const Settings> settings, uint64_t connection_id,
                    std::optional<ntlm::Key16> tls_binding)

@@ -93,6 +93,10 @@ class HandshakeLog {
 // binding (kUnboundState) and replay protection (kAcceptReplay). Defined in auth_gate.cc.
 struct ServerWideState;
 std::shared_ptr<ServerWideState> NewServerWideState();
+struct Settings;
+// At server stop: the unbound-state handshake still waiting server-wide is logged as
+// abandoned ("server_stopped") and dropped. The server calls it once its threads are joined.
+void AbandonServerWide(const Settings& settings);
 
 struct Settings {
   ntlm::ServerConfig engine;  // copied into one SpnegoNtlmServer per handshake

@@ -593,6 +593,9 @@ class Instance final : public RunningServer {
       ioc_->stop();
     }
     Join();
+    if (shared_->settings != nullptr) {
+      AbandonServerWide(*shared_->settings);
+    }
   }
 
  private:

@@ -186,10 +186,15 @@ TEST(MockServerLog, UnboundStateLogsTheHandshakeItPushesOut) {
     FirstLeg(a, first);
     FirstLeg(b, second);
   }
+  // The first handshake, pushed out by the second; the second, still waiting at the stop.
   const std::vector<json> lines = log.Lines();
-  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["outcome"], "abandoned");
   EXPECT_EQ(lines[0]["reason"], "superseded");
+  EXPECT_EQ(lines[1]["outcome"], "abandoned");
+  EXPECT_EQ(lines[1]["reason"], "server_stopped");
+  EXPECT_EQ(lines[0]["connection"], 1);
+  EXPECT_EQ(lines[1]["connection"], 2);
 }
 
 }  // namespace
