@@ -23,6 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/describe.h"
+#include "cli/min_security.h"
 #include "cli/terminal_text.h"
 #include "engine/http_auth.h"
 #include "engine/messages.h"
@@ -632,6 +633,9 @@ int RunRequest(int argc, char** argv) {
        cxxopts::value<std::string>())
       ("channel-bindings", "over HTTPS: auto (from the certificate), none, zero, or 32 hex "
        "digits to send instead", cxxopts::value<std::string>()->default_value("auto"))
+      ("min-client-sec", "NtlmMinClientSec: refuse a CHALLENGE weaker than 0x20000000 "
+       "(128-bit) and/or 0x00080000 (NTLMv2 session security); or 128bit,ntlmv2-session",
+       cxxopts::value<std::string>())
       ("har", "write the exchange to FILE as HAR 1.2 (holds the Authorization headers)",
        cxxopts::value<std::string>())
       ("timeout", "seconds for connecting and for each response",
@@ -798,6 +802,15 @@ int RunRequest(int argc, char** argv) {
                                 ? parsed["workstation"].as<std::string>()
                                 : DefaultWorkstation();
   auth.client.secret.password = password;
+  if (parsed.count("min-client-sec") != 0) {
+    MinSecurity min;
+    if (!ParseMinSecurity(parsed["min-client-sec"].as<std::string>(), &min)) {
+      return Usage(
+          "--min-client-sec wants a mask of 0x20000000|0x00080000 or 128bit,ntlmv2-session");
+    }
+    auth.client.require_128bit = min.require_128bit;
+    auth.client.require_session_security = min.require_session_security;
+  }
   auth.scheme = parsed.count("negotiate") != 0 ? http::AuthScheme::kNegotiate
                                                : http::AuthScheme::kNtlm;
   auth.stop_after_challenge = parsed.count("no-retry") != 0;

@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <cxxopts.hpp>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/min_security.h"
 #include "cli/terminal_text.h"
 #include "engine/bytes.h"
 #include "engine/client.h"
@@ -52,33 +52,6 @@ bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   }
   *host = h;
   *port = static_cast<uint16_t>(p);
-  return true;
-}
-
-// NtlmMinServerSec: "0x20080000", "536870912", or names joined by ',' or '|':
-// "128bit", "ntlmv2-session" (and their flag names NEGOTIATE_128, EXTENDED_SESSIONSECURITY).
-bool ParseMinServerSec(const std::string& text, ntlm::ServerPolicy* policy) {
-  char* end = nullptr;
-  const unsigned long mask = std::strtoul(text.c_str(), &end, 0);
-  if (!text.empty() && *end == '\0') {
-    if ((mask & ~0x20080000ul) != 0) {
-      return false;
-    }
-    policy->require_128bit = (mask & 0x20000000ul) != 0;
-    policy->require_session_security = (mask & 0x00080000ul) != 0;
-    return true;
-  }
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, text.find('|') != std::string::npos ? '|' : ',')) {
-    if (item == "128bit" || item == "NEGOTIATE_128") {
-      policy->require_128bit = true;
-    } else if (item == "ntlmv2-session" || item == "EXTENDED_SESSIONSECURITY") {
-      policy->require_session_security = true;
-    } else {
-      return false;
-    }
-  }
   return true;
 }
 
@@ -295,9 +268,14 @@ int RunServe(int argc, char** argv) {
     return Usage("--lm-compat wants 0..5");
   }
   policy.lm_compatibility_level = lm;
-  if (args.count("min-server-sec") != 0 &&
-      !ParseMinServerSec(args["min-server-sec"].as<std::string>(), &policy)) {
-    return Usage("--min-server-sec wants a mask of 0x20000000|0x00080000 or 128bit,ntlmv2-session");
+  if (args.count("min-server-sec") != 0) {
+    MinSecurity min;
+    if (!ParseMinSecurity(args["min-server-sec"].as<std::string>(), &min)) {
+      return Usage(
+          "--min-server-sec wants a mask of 0x20000000|0x00080000 or 128bit,ntlmv2-session");
+    }
+    policy.require_128bit = min.require_128bit;
+    policy.require_session_security = min.require_session_security;
   }
   policy.require_mic = args.count("require-mic") != 0;
   policy.allow_anonymous = args.count("allow-anonymous") != 0;

@@ -112,6 +112,21 @@ Result<Bytes> ClientContext::Authenticate(ByteView challenge_bytes) {
     flags &= ~kNegotiateExtendedSessionSecurity;
   }
 
+  // NtlmMinClientSec (3.1.5.1.2): "If ClientRequire128bitEncryption == TRUE, then if 128-bit
+  // encryption is not negotiated, the client MUST return SEC_E_UNSUPPORTED_FUNCTION"; and
+  // NTLMv2 session security, which the NTLMv2 response or ESS gives.
+  if (config_.require_128bit && (flags & kNegotiate128) == 0) {
+    return MakeError(ErrorCode::kPolicyViolation, "MS-NLMP 3.1.5.1.2", "NegotiateFlags", 20,
+                     "128-bit session security is required (NtlmMinClientSec 0x20000000) and "
+                     "the CHALLENGE does not negotiate NTLMSSP_NEGOTIATE_128");
+  }
+  if (config_.require_session_security && kind != ResponseKind::kNtlmV2 &&
+      (flags & kNegotiateExtendedSessionSecurity) == 0) {
+    return MakeError(ErrorCode::kPolicyViolation, "MS-NLMP 3.1.5.1.2", "NegotiateFlags", 20,
+                     "NTLMv2 session security is required (NtlmMinClientSec 0x00080000) and "
+                     "neither NTLMv2 nor NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY is used");
+  }
+
   // A target info the client would have to echo must leave room for a sane AUTHENTICATE.
   if (chal.target_info_field.len > kMaxClientTargetInfo) {
     return MakeError(ErrorCode::kTooLarge, kRuleAuthenticate, "TargetInfoFields", 40,

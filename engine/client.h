@@ -76,6 +76,11 @@ struct ClientConfig {
   ChannelBindingMode channel_binding = ChannelBindingMode::kNone;
   Key16 channel_bindings_hash{};
   DecodePolicy challenge_policy = DecodePolicy::Lenient();
+  // NtlmMinClientSec ([MS-NLMP] 3.1.5.1.2: the client refuses a CHALLENGE whose features are
+  // not strong enough for its policy): 0x20000000, ClientRequire128bitEncryption, needs
+  // NTLMSSP_NEGOTIATE_128; 0x00080000 needs NTLMv2 or extended session security.
+  bool require_128bit = false;
+  bool require_session_security = false;
 };
 
 class ClientContext {

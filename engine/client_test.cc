@@ -343,6 +343,78 @@ TEST(ClientContext_3_1_5_1_2, Refusals) {
   }
 }
 
+// NtlmMinClientSec: a CHALLENGE without NTLMSSP_NEGOTIATE_128 is refused when 128-bit is
+// required; NTLMv2 session security is met by the NTLMv2 response or by ESS, and an NTLMv1
+// client without ESS is refused.
+TEST(ClientContext_3_1_5_1_2, NtlmMinClientSec) {
+  const uint32_t no128 = kNegotiateUnicode | kNegotiateNtlm | kNegotiateExtendedSessionSecurity |
+                         kNegotiateTargetInfo | kNegotiateKeyExch | kNegotiate56;
+  {
+    SCOPED_TRACE("128-bit required, not negotiated");
+    internal::FixedEnvironment env(Bytes{0x42}, 0);
+    ClientConfig cfg = Alice();
+    cfg.require_128bit = true;
+    ClientContext client(cfg, &env);
+    ASSERT_TRUE(client.Negotiate().ok());
+    auto a = client.Authenticate(ModernChallenge(no128));
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.error().ToString(),
+              "NegotiateFlags at offset 20: 128-bit session security is required "
+              "(NtlmMinClientSec 0x20000000) and the CHALLENGE does not negotiate "
+              "NTLMSSP_NEGOTIATE_128 [MS-NLMP 3.1.5.1.2]");
+  }
+  {
+    SCOPED_TRACE("128-bit required and negotiated");
+    internal::FixedEnvironment env(Bytes{0x42}, 0);
+    ClientConfig cfg = Alice();
+    cfg.require_128bit = true;
+    cfg.require_session_security = true;
+    ClientContext client(cfg, &env);
+    Handshake h = RunHandshake(&client, ModernChallenge());
+    EXPECT_NE(client.negotiated_flags() & kNegotiate128, 0u);
+  }
+  {
+    SCOPED_TRACE("without the requirement, no 128-bit is fine");
+    internal::FixedEnvironment env(Bytes{0x42}, 0);
+    ClientContext client(Alice(), &env);
+    Handshake h = RunHandshake(&client, ModernChallenge(no128));
+    EXPECT_EQ(client.negotiated_flags() & kNegotiate128, 0u);
+  }
+  {
+    SCOPED_TRACE("session security required: NTLMv2 without ESS passes");
+    internal::FixedEnvironment env(Bytes{0x42}, 0);
+    ClientConfig cfg = Alice();
+    cfg.require_session_security = true;
+    ClientContext client(cfg, &env);
+    Handshake h = RunHandshake(&client, ModernChallenge(kNegotiateUnicode | kNegotiateNtlm, false));
+    EXPECT_EQ(client.negotiated_flags() & kNegotiateExtendedSessionSecurity, 0u);
+  }
+  {
+    SCOPED_TRACE("session security required: NTLMv1 is refused");
+    internal::FixedEnvironment env(Bytes{0x42}, 0);
+    ClientConfig cfg = Alice();
+    cfg.response = ResponseKind::kNtlmV1;
+    cfg.require_session_security = true;
+    ClientContext client(cfg, &env);
+    auto a = client.Authenticate(ModernChallenge());
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.error().rule, "MS-NLMP 3.1.5.1.2");
+    EXPECT_EQ(a.error().reason,
+              "NTLMv2 session security is required (NtlmMinClientSec 0x00080000) and neither "
+              "NTLMv2 nor NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY is used");
+  }
+  {
+    SCOPED_TRACE("session security required: NTLMv1 with ESS passes");
+    internal::FixedEnvironment env(Bytes(16, 0x42), 0);
+    ClientConfig cfg = Alice();
+    cfg.response = ResponseKind::kNtlmV1Ess;
+    cfg.require_session_security = true;
+    ClientContext client(cfg, &env);
+    Handshake h = RunHandshake(&client, ModernChallenge());
+    EXPECT_NE(client.negotiated_flags() & kNegotiateExtendedSessionSecurity, 0u);
+  }
+}
+
 TEST(ClientContext_3_3, AnonymousResponse) {
   internal::FixedEnvironment env(Bytes{0x42}, 0);
   ClientConfig cfg;

@@ -111,6 +111,18 @@ TEST(Request, NtlmGet) {
   ExpectEcho(Request({server.url() + "/a/b?c=d", "-u", "CORP\\alice"}), "GET", "/a/b?c=d", "");
 }
 
+// NtlmMinClientSec met: serve negotiates 128-bit and the client answers NTLMv2 (the refusals
+// are engine/client_test.cc's ClientContext_3_1_5_1_2.NtlmMinClientSec).
+TEST(Request, MinClientSecMet) {
+  ServerProcess server({"--user", kUser, "--min-server-sec", "0x20080000"});
+  ASSERT_TRUE(server.ok());
+  for (const char* value : {"0x20080000", "128bit,ntlmv2-session", "NEGOTIATE_128"}) {
+    SCOPED_TRACE(value);
+    ExpectEcho(Request({server.url() + "/m", "-u", "CORP\\alice", "--min-client-sec", value}),
+               "GET", "/m", "");
+  }
+}
+
 // -v and --json never show the client's responses, MIC or key (an NTLMv2 response beside its
 // server challenge can be cracked offline) unless --show-secrets asks for them.
 TEST(Request, VerboseAndJsonHideTheResponses) {
@@ -667,6 +679,15 @@ TEST(RequestUsage, Errors) {
        "ntlmh request: --insecure and --cacert exclude each other\n"},
       {{"http://127.0.0.1:1/", "-u", "a", "-p", "x", "--password-stdin"},
        "ntlmh request: -p and --password-stdin exclude each other\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-p", "x", "--min-client-sec", "0x20000010"},
+       "ntlmh request: --min-client-sec wants a mask of 0x20000000|0x00080000 or "
+       "128bit,ntlmv2-session\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-p", "x", "--min-client-sec", "-1"},
+       "ntlmh request: --min-client-sec wants a mask of 0x20000000|0x00080000 or "
+       "128bit,ntlmv2-session\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-p", "x", "--min-client-sec", "128bit,strong"},
+       "ntlmh request: --min-client-sec wants a mask of 0x20000000|0x00080000 or "
+       "128bit,ntlmv2-session\n"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.err);
