@@ -63,13 +63,6 @@ class RunningServer {
   virtual void Stop() = 0;
 };
 
-// The bytes of an answer: status line, Server, |reply|'s headers in order (values trimmed;
-// fields of one name together, where the first of them was; the gate sets no Server,
-// Content-Type, Connection or Content-Length field of its own), Content-Type, Connection when |keep_alive| differs from the version's default, then
-// Content-Length and the body. Throws std::length_error for a field of 64 KiB or more (the caller
-// answers 500). Exposed for its test (tests/serialize_reply_test.cc).
-std::string SerializeReply(int status, unsigned version, const Reply& reply, bool keep_alive);
-
 // Starts a server in this process. Returns null when it cannot start (|error| says why).
 //   std::string error;
 //   std::unique_ptr<RunningServer> s = StartServer(opts, &error);

@@ -1,4 +1,4 @@
-// `ntlmh serve` writes its answers with SerializeReply (mock_server/server.h), not Beast's
+// `ntlmh serve` writes its answers with SerializeReply (mock_server/reply_wire.h), not Beast's
 // serializer (issue #8: speed). The bytes must be the ones Beast wrote for the same message, so
 // every client sees the server it saw before: checked here against Beast itself, over statuses,
 // versions, keep-alive, repeated and padded fields and bodies; plus two answers spelt out.
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "mock_server/server.h"
+#include "mock_server/reply_wire.h"
 
 namespace ntlmh::mock {
 namespace {
