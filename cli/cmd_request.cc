@@ -802,6 +802,24 @@ int RunRequest(int argc, char** argv) {
                                 ? parsed["workstation"].as<std::string>()
                                 : DefaultWorkstation();
   auth.client.secret.password = password;
+  // The names and the password go into the AUTHENTICATE as UTF-16LE ([MS-NLMP] 2.2.1.3): bad
+  // UTF-8 is the caller's input, refused here with the option that carries it, before any
+  // request is sent (the engine would find it only after the server's CHALLENGE).
+  {
+    const std::string domain = auth.client.domain.value_or("");
+    const std::pair<const char*, const std::string*> names[] = {
+        {"-u", &auth.client.user}, {"-d", &domain}, {"-w", &auth.client.workstation}};
+    for (const auto& [option, text] : names) {
+      if (ntlm::Status s = ntlm::text::ValidateUtf8(*text); !s.ok()) {
+        ntlm::Error e = s.error();
+        e.field = option;
+        return Usage(EscapeForTerminal(FormatError(e)));
+      }
+    }
+    if (!ntlm::text::ValidateUtf8(password).ok()) {  // no byte or offset of a secret
+      return Usage("the password (" + password_source + ") is not valid UTF-8");
+    }
+  }
   if (parsed.count("min-client-sec") != 0) {
     MinSecurity min;
     if (!ParseMinSecurity(parsed["min-client-sec"].as<std::string>(), &min)) {

@@ -9,6 +9,7 @@
 #include <cxxopts.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -23,6 +24,7 @@
 #include "engine/server.h"
 #include "files/read_file.h"
 #include "mock_server/auth_gate.h"
+#include "mock_server/reply_wire.h"
 #include "mock_server/server.h"
 
 namespace ntlmh {
@@ -102,6 +104,17 @@ ntlm::Status CheckIdentity(const ntlm::ServerConfig& engine) {
   auto challenge = server.Challenge(*bytes);
   if (!challenge.ok()) {
     return challenge.error();
+  }
+  // The CHALLENGE goes out base64 in one header field (RFC 7235 4.1), which the server caps
+  // at kMaxFieldValueBytes; SPNEGO (--scheme negotiate) wraps it in at most 64 more bytes.
+  const size_t wrapped = challenge->size() + 64;
+  const size_t value = std::string_view("Negotiate ").size() + (wrapped + 2) / 3 * 4;
+  if (value > mock::kMaxFieldValueBytes) {
+    return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "RFC 7235 4.1", "WWW-Authenticate", 0,
+                           "a CHALLENGE of " + std::to_string(challenge->size()) +
+                               " bytes needs up to " + std::to_string(value) +
+                               " bytes in one header field; the server's limit is " +
+                               std::to_string(mock::kMaxFieldValueBytes));
   }
   return ntlm::Status();
 }

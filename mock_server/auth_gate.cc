@@ -294,7 +294,8 @@ json Verdict(bool present, bool checked, bool valid) {
 }
 
 json MicJson(const ntlm::AcceptResult& r) {
-  return {{"present", r.mic_present}, {"valid", Verdict(r.mic_present, r.mic_checked, r.mic_valid)}};
+  return {{"present", r.mic_present},
+          {"valid", Verdict(r.mic_present, r.mic_checked, r.mic_valid)}};
 }
 
 json BindingsJson(const ntlm::AcceptResult& r) {

@@ -26,7 +26,7 @@ std::string_view TrimOws(std::string_view v) {
 
 void AppendField(std::string& out, std::string_view name, std::string_view value) {
   // The limit Beast's fields had (a 16-bit offset): beyond it the caller answers 500.
-  if (name.size() + 2 > 0xFFFF || value.size() + 2 > 0xFFFF) {
+  if (name.size() > kMaxFieldValueBytes || value.size() > kMaxFieldValueBytes) {
     throw std::length_error("response header field too large");
   }
   out += name;
@@ -37,7 +37,8 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
 
 }  // namespace
 
-std::string SerializeReply(int status, unsigned version, const Reply& reply, bool keep_alive) {
+std::string SerializeReply(int status, unsigned version, const Reply& reply, bool keep_alive,
+                           bool head_request) {
   std::string out;
   out.reserve(160 + reply.body.size() + reply.headers.size() * 64 +
               (reply.headers.empty() ? 0 : reply.headers.front().second.size()));
@@ -82,7 +83,10 @@ std::string SerializeReply(int status, unsigned version, const Reply& reply, boo
   // RFC 9110 8.6; the server never answers 1xx, 204 or 304 through here.
   AppendField(out, "Content-Length", std::to_string(reply.body.size()));
   out += "\r\n";
-  out += reply.body;
+  // RFC 9110 9.3.2: the answer to a HEAD is the head a GET would get, without the body.
+  if (!head_request) {
+    out += reply.body;
+  }
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/compute.h"
@@ -174,6 +175,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     try {
       Reply reply = gate_.Handle(request);
       const bool keep_alive = req.keep_alive() && !reply.close;
+      head_ = req.method() == http::verb::head;
       close_unannounced_ = reply.close_unannounced;
       if (shared_.settings->Has(Fault::kSlowAnswers)) {
         // Fault slow-answers: the answer waits, the connection's strand stays free meanwhile.
@@ -362,8 +364,21 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   // The answer goes out as one buffer that SerializeReply made (Beast's serializer walked a
   // chain of buffer views per write: a seventh of the server's instructions per handshake).
+  // Never throws: an answer that cannot be written (a header field over the 64 KiB limit,
+  // from the server's own configuration) becomes a 500 that closes this connection, on every
+  // path, the delayed answers of slow-answers included.
   void Send(http::status status, unsigned version, Reply reply, bool keep_alive) {
-    out_ = SerializeReply(static_cast<int>(status), version, reply, keep_alive);
+    const bool head = std::exchange(head_, false);
+    try {
+      out_ = SerializeReply(static_cast<int>(status), version, reply, keep_alive, head);
+    } catch (const std::exception& e) {
+      Reply error;
+      error.content_type = "text/plain";
+      error.body = std::string("internal error: ") + e.what() + "\n";
+      gate_.Abandon("internal_error");
+      keep_alive = false;
+      out_ = SerializeReply(500, version, error, false, head);
+    }
     Lowest().expires_after(shared_.options.idle_timeout);
     net::async_write(stream_, net::buffer(out_),
                      beast::bind_front_handler(&Connection::OnWritten, this->shared_from_this(),
@@ -403,6 +418,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   std::string out_;  // the answer being written
+  bool head_ = false;  // the request being answered is a HEAD (RFC 9110 9.3.2: no body)
   std::optional<net::steady_timer> delay_;  // Fault::kSlowAnswers
   std::unique_ptr<Tunnel> tunnel_;
   std::optional<http::response<http::empty_body>> established_;

@@ -54,7 +54,8 @@ TEST(EchoJson, IsWhatNlohmannWouldPrint) {
       who.domain = variant == 1 ? "CORP" : name;
       who.workstation = variant == 2 ? "" : "WS-" + name;
       if (variant != 3) {
-        who.response_kind = variant == 0 ? ntlm::ResponseKind::kNtlmV2 : ntlm::ResponseKind::kNtlmV1;
+        who.response_kind =
+            variant == 0 ? ntlm::ResponseKind::kNtlmV2 : ntlm::ResponseKind::kNtlmV1;
       }
       who.mic_present = variant != 0;
       who.mic_checked = variant >= 2;

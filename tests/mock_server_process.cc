@@ -210,7 +210,7 @@ bool HttpConnection::Send(const std::string& method, const std::string& target,
   return SendRaw(req);
 }
 
-HttpResponse HttpConnection::Read(int timeout_ms) {
+HttpResponse HttpConnection::Read(int timeout_ms, bool head_request) {
   HttpResponse r;
   auto fill = [&]() {
     pollfd p{fd_, POLLIN, 0};
@@ -252,7 +252,8 @@ HttpResponse HttpConnection::Read(int timeout_ms) {
     }
     pos = next;
   }
-  const size_t length = static_cast<size_t>(std::atoll(r.Header("content-length").c_str()));
+  const size_t length =
+      head_request ? 0 : static_cast<size_t>(std::atoll(r.Header("content-length").c_str()));
   while (buffer_.size() < end + 4 + length) {
     if (!fill()) {
       return HttpResponse{};

@@ -72,8 +72,9 @@ class HttpConnection {
   // Sends a request with Host, Content-Length (when there is a body) and |headers|.
   bool Send(const std::string& method, const std::string& target,
             const std::vector<std::string>& headers = {}, const std::string& body = "");
-  // Reads one response (Content-Length bodies); gives up after |timeout_ms| without data.
-  HttpResponse Read(int timeout_ms = 5000);
+  // Reads one response (Content-Length bodies; none for the answer to a HEAD,
+  // |head_request|); gives up after |timeout_ms| without data.
+  HttpResponse Read(int timeout_ms = 5000, bool head_request = false);
   HttpResponse Request(const std::string& method, const std::string& target,
                        const std::vector<std::string>& headers = {},
                        const std::string& body = "") {

@@ -138,6 +138,35 @@ TEST(MockServer, PipelinedRequestsAreAnsweredInOrder) {
   }
 }
 
+// RFC 9110 9.3.2: the answer to a HEAD carries the head a GET would get and no body, so a
+// request pipelined after it is read from the right place: before, and a 401 offer and an
+// authenticated 200 alike.
+TEST(MockServer, HeadAnswersCarryNoBody) {
+  const std::string kHeadThenGet =
+      "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n";
+  ServerProcess server(kAlice);
+  ASSERT_TRUE(server.ok());
+  HttpConnection conn(server.port());
+  ASSERT_TRUE(conn.SendRaw(kHeadThenGet));
+  HttpResponse head = conn.Read(5000, /*head_request=*/true);
+  EXPECT_EQ(head.status, 401);
+  EXPECT_EQ(head.Header("content-length"), "24");
+  EXPECT_EQ(head.body, "");
+  HttpResponse get = conn.Read();
+  EXPECT_EQ(get.status, 401);
+  EXPECT_EQ(get.body, "authentication required\n");
+
+  ASSERT_EQ(Handshake(conn, Alice()).status, 200);
+  ASSERT_TRUE(conn.SendRaw(kHeadThenGet));
+  head = conn.Read(5000, true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(head.Header("content-length"), "0");
+  EXPECT_EQ(head.body, "");
+  get = conn.Read();
+  ASSERT_EQ(get.status, 200);
+  EXPECT_EQ(json::parse(get.body)["path"], "/g");
+}
+
 TEST(MockServer, PostBodyIsEchoedWithItsSha256) {
   ServerProcess server(kAlice);
   ASSERT_TRUE(server.ok());

@@ -699,6 +699,30 @@ TEST(RequestUsage, Errors) {
   CommandResult r = Request({"http://127.0.0.1:1/", "-u", "a"}, {});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "ntlmh request: no password: give -p, --password-stdin or NTLM_PASSWORD\n");
+
+  // Bad UTF-8 in a name or the password is the caller's: refused before anything is sent
+  // (port 1 is never connected to), naming the option, and never showing the password.
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } bad_utf8[] = {
+      {{"http://127.0.0.1:1/", "-u", "DEMO\\\xc3\xbc\xff", "-p", "x"},
+       "ntlmh request: -u at offset 7: byte 0xFF never appears in UTF-8 [RFC 3629]\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-d", "\xc3", "-p", "x"},
+       "ntlmh request: -d at offset 0: truncated sequence: lead byte 0xC3 needs 1 continuation "
+       "byte, the input has 0 [RFC 3629]\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-w", "w\x80", "-p", "x"},
+       "ntlmh request: -w at offset 1: unexpected continuation byte 0x80 [RFC 3629]\n"},
+      {{"http://127.0.0.1:1/", "-u", "a", "-p", "s\xff" "cret"},
+       "ntlmh request: the password (-p) is not valid UTF-8\n"},
+  };
+  for (const auto& c : bad_utf8) {
+    SCOPED_TRACE(c.err);
+    CommandResult b = Request(c.args, {});
+    EXPECT_EQ(b.exit_code, 2);
+    EXPECT_EQ(b.out, "");
+    EXPECT_EQ(b.err, c.err);
+  }
 }
 
 }  // namespace

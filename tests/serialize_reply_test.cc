@@ -82,11 +82,24 @@ TEST(SerializeReply, ExactBytes) {
             "Connection: keep-alive\r\nContent-Length: 3\r\n\r\n{}\n");
 }
 
+// RFC 9110 9.3.2: a HEAD gets the head a GET would get, Content-Length included, no body.
+TEST(SerializeReply, HeadHasNoBody) {
+  Reply offer;
+  offer.headers = {{"WWW-Authenticate", "NTLM"}};
+  offer.content_type = "text/plain";
+  offer.body = "authentication required\n";
+  EXPECT_EQ(SerializeReply(401, 11, offer, true, /*head_request=*/true),
+            "HTTP/1.1 401 Unauthorized\r\nServer: ntlmh-mock\r\nWWW-Authenticate: NTLM\r\n"
+            "Content-Type: text/plain\r\nContent-Length: 24\r\n\r\n");
+  const std::string get = SerializeReply(401, 11, offer, true);
+  EXPECT_EQ(get, SerializeReply(401, 11, offer, true, true) + offer.body);
+}
+
 TEST(SerializeReply, FieldTooLargeThrows) {
   Reply reply;
-  reply.headers = {{"X-Big", std::string(65533, 'v')}};
+  reply.headers = {{"X-Big", std::string(kMaxFieldValueBytes, 'v')}};
   EXPECT_NO_THROW(SerializeReply(200, 11, reply, true));
-  reply.headers = {{"X-Big", std::string(65534, 'v')}};
+  reply.headers = {{"X-Big", std::string(kMaxFieldValueBytes + 1, 'v')}};
   EXPECT_THROW(SerializeReply(200, 11, reply, true), std::length_error);
 }
 

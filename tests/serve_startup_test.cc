@@ -129,8 +129,36 @@ TEST(ServeStartup, NamesTheChallengeCannotCarryStopTheStart) {
                        "TargetInfo[0](MsvAvNbDomainName).Value at offset 0: an AV pair value is "
                        "limited to 65535 bytes [MS-NLMP 2.2.2.1]\n");
 
-  ServerProcess fits({"--user", kUser, "--target-info", "dns-computer=" + std::string(32728, 'x')});
-  EXPECT_TRUE(fits.ok()) << fits.stderr_text();
+  // A CHALLENGE the wire format allows but one header field cannot hold: its base64 (wrapped
+  // in SPNEGO for Negotiate) must stay within the server's 65533-byte field limit.
+  r = Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(32728, 'x')});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, kPrefix +
+                       "WWW-Authenticate at offset 0: a CHALLENGE of 65602 bytes needs up to "
+                       "87566 bytes in one header field; the server's limit is 65533 "
+                       "[RFC 7235 4.1]\n");
+  r = Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(24500, 'x')});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, kPrefix +
+                       "WWW-Authenticate at offset 0: a CHALLENGE of 49146 bytes needs up to "
+                       "65626 bytes in one header field; the server's limit is 65533 "
+                       "[RFC 7235 4.1]\n");
+
+  // What starts also serves: with the largest names that fit, both schemes send their whole
+  // CHALLENGE (--no-retry stops there: the engine's client echoes at most 8192 bytes of
+  // target info, kMaxClientTargetInfo).
+  ServerProcess fits({"--user", kUser, "--scheme", "both", "--target-info",
+                      "dns-computer=" + std::string(24450, 'x')});
+  ASSERT_TRUE(fits.ok()) << fits.stderr_text();
+  for (const std::vector<std::string>& scheme : {std::vector<std::string>{},
+                                                std::vector<std::string>{"--negotiate"}}) {
+    std::vector<std::string> args = {"request", fits.url() + "/", "-u", "CORP\\alice",
+                                     "-p", "Secret1!", "--no-retry"};
+    args.insert(args.end(), scheme.begin(), scheme.end());
+    CommandResult ok = RunNtlmh(args);
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_NE(ok.out.find(std::string(24450, 'x')), std::string::npos);
+  }
 }
 
 }  // namespace
