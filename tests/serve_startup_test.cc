@@ -108,47 +108,43 @@ TEST(ServeStartup, NamesTheChallengeCannotCarryStopTheStart) {
   const std::string kPrefix =
       "ntlmh serve: the CHALLENGE cannot carry the names of --domain, --computer and "
       "--target-info: ";
-  CommandResult r =
-      Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(32768, 'x')});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, kPrefix +
-                       "TargetInfo[3](MsvAvDnsComputerName).Value at offset 0: an AV pair value "
-                       "is limited to 65535 bytes [MS-NLMP 2.2.2.1]\n");
-
-  r = Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(32729, 'x')});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, kPrefix +
-                       "TargetInfoFields.Len at offset 40: a payload is limited to 65535 bytes, "
-                       "this one has 65536 [MS-NLMP 2.2.1]\n");
-
-  r = Serve({"--user", kUser, "--domain", std::string(40000, 'D')});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, kPrefix +
-                       "TargetInfo[0](MsvAvNbDomainName).Value at offset 0: an AV pair value is "
-                       "limited to 65535 bytes [MS-NLMP 2.2.2.1]\n");
-
-  // A CHALLENGE the wire format allows but one header field cannot hold: its base64 (wrapped
-  // in SPNEGO for Negotiate) must stay within the server's 65533-byte field limit.
-  r = Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(32728, 'x')});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, kPrefix +
-                       "WWW-Authenticate at offset 0: a CHALLENGE of 65602 bytes needs up to "
-                       "87566 bytes in one header field; the server's limit is 65533 "
-                       "[RFC 7235 4.1]\n");
-  r = Serve({"--user", kUser, "--target-info", "dns-computer=" + std::string(24500, 'x')});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, kPrefix +
-                       "WWW-Authenticate at offset 0: a CHALLENGE of 49146 bytes needs up to "
-                       "65626 bytes in one header field; the server's limit is 65533 "
-                       "[RFC 7235 4.1]\n");
+  const auto computer = [](size_t n) { return "dns-computer=" + std::string(n, 'x'); };
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } cases[] = {
+      {{"--target-info", computer(32768)},
+       "TargetInfo[3](MsvAvDnsComputerName).Value at offset 0: an AV pair value is limited to "
+       "65535 bytes [MS-NLMP 2.2.2.1]\n"},
+      {{"--target-info", computer(32729)},
+       "TargetInfoFields.Len at offset 40: a payload is limited to 65535 bytes, this one has "
+       "65536 [MS-NLMP 2.2.1]\n"},
+      {{"--domain", std::string(40000, 'D')},
+       "TargetInfo[0](MsvAvNbDomainName).Value at offset 0: an AV pair value is limited to "
+       "65535 bytes [MS-NLMP 2.2.2.1]\n"},
+      // A CHALLENGE the wire format allows but one header field cannot hold: its base64
+      // (wrapped in SPNEGO for Negotiate) must stay within the server's 65533-byte field limit.
+      {{"--target-info", computer(32728)},
+       "WWW-Authenticate at offset 0: a CHALLENGE of 65602 bytes needs up to 87566 bytes in one "
+       "header field; the server's limit is 65533 [RFC 7235 4.1]\n"},
+      {{"--target-info", computer(24500)},
+       "WWW-Authenticate at offset 0: a CHALLENGE of 49146 bytes needs up to 65626 bytes in one "
+       "header field; the server's limit is 65533 [RFC 7235 4.1]\n"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.err);
+    std::vector<std::string> args = {"--user", kUser};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const CommandResult r = Serve(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, kPrefix + c.err);
+  }
 
   // What starts also serves: with the largest names that fit, both schemes send their whole
   // CHALLENGE (--no-retry stops there: the engine's client echoes at most 8192 bytes of
   // target info, kMaxClientTargetInfo).
-  ServerProcess fits({"--user", kUser, "--scheme", "both", "--target-info",
-                      "dns-computer=" + std::string(24450, 'x')});
+  ServerProcess fits({"--user", kUser, "--scheme", "both", "--target-info", computer(24450)});
   ASSERT_TRUE(fits.ok()) << fits.stderr_text();
   for (const std::vector<std::string>& scheme : {std::vector<std::string>{},
                                                 std::vector<std::string>{"--negotiate"}}) {
