@@ -364,7 +364,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   // The answer goes out as one buffer that SerializeReply made (Beast's serializer walked a
   // chain of buffer views per write: a seventh of the server's instructions per handshake).
-  // Never throws: an answer that cannot be written (a header field over the 64 KiB limit,
+  // Never throws: an answer that cannot be written (a header field over kMaxFieldValueBytes,
   // from the server's own configuration) becomes a 500 that closes this connection, on every
   // path, the delayed answers of slow-answers included.
   void Send(http::status status, unsigned version, Reply reply, bool keep_alive) {
