@@ -59,14 +59,15 @@ class RandomPool {
 
 class System final : public Environment {
  public:
-  System() { pthread_atfork(nullptr, nullptr, &OnForkChild); }
+  // Without the fork handler a child could hand out its parent's bytes: then no pool at all.
+  System() : pool_(pthread_atfork(nullptr, nullptr, &OnForkChild) == 0) {}
 
   Status Random(std::span<uint8_t> out) override {
     if (out.empty()) {
       return Status();
     }
     bool ok;
-    if (out.size() <= RandomPool::kMaxRequest) {
+    if (pool_ && out.size() <= RandomPool::kMaxRequest) {
       thread_local RandomPool pool;
       ok = pool.Take(out);
     } else {
@@ -84,6 +85,9 @@ class System final : public Environment {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
     return UnixToFileTime(ns / 1000000000, static_cast<uint32_t>(ns % 1000000000));
   }
+
+ private:
+  const bool pool_;
 };
 
 }  // namespace
