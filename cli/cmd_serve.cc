@@ -86,8 +86,9 @@ constexpr size_t kMaxUsersFileBytes = size_t{16} << 20;
 // Issues one CHALLENGE with the configured identity and policy to a NEGOTIATE such as a
 // Windows client sends, so that a name the CHALLENGE cannot carry stops the start rather than
 // failing every client's handshake later: TargetName and every AV pair value are limited to
-// 65535 bytes ([MS-NLMP] 2.2.1.2 TargetNameFields, 2.2.2.1 AvLen).
-ntlm::Status CheckIdentity(const ntlm::ServerConfig& engine) {
+// 65535 bytes ([MS-NLMP] 2.2.1.2 TargetNameFields, 2.2.2.1 AvLen), and the whole CHALLENGE
+// must fit one |challenge_header| field.
+ntlm::Status CheckIdentity(const ntlm::ServerConfig& engine, const char* challenge_header) {
   ntlm::ServerConfig config = engine;
   config.insecure_rewrite_challenge = nullptr;  // a --fault's rewrite is meant to be wrong
   ntlm::NegotiateMessage negotiate;
@@ -110,7 +111,7 @@ ntlm::Status CheckIdentity(const ntlm::ServerConfig& engine) {
   const size_t wrapped = challenge->size() + 64;
   const size_t value = std::string_view("Negotiate ").size() + (wrapped + 2) / 3 * 4;
   if (value > mock::kMaxFieldValueBytes) {
-    return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "RFC 7235 4.1", "WWW-Authenticate", 0,
+    return ntlm::MakeError(ntlm::ErrorCode::kTooLarge, "RFC 7235 4.1", challenge_header, 0,
                            "a CHALLENGE of " + std::to_string(challenge->size()) +
                                " bytes needs up to " + std::to_string(value) +
                                " bytes in one header field; the server's limit is " +
@@ -372,7 +373,9 @@ int RunServe(int argc, char** argv) {
     return Usage("--max-connections wants at least 1");
   }
 
-  if (ntlm::Status checked = CheckIdentity(engine); !checked.ok()) {
+  if (ntlm::Status checked = CheckIdentity(
+          engine, settings->proxy ? "Proxy-Authenticate" : "WWW-Authenticate");
+      !checked.ok()) {
     return Usage(
         EscapeForTerminal("the CHALLENGE cannot carry the names of --domain, --computer "
                           "and --target-info: " +

@@ -130,6 +130,9 @@ TEST(ServeStartup, NamesTheChallengeCannotCarryStopTheStart) {
       {{"--target-info", computer(24500)},
        "WWW-Authenticate at offset 0: a CHALLENGE of 49146 bytes needs up to 65626 bytes in one "
        "header field; the server's limit is 65533 [RFC 7235 4.1]\n"},
+      {{"--proxy", "--target-info", computer(24500)},
+       "Proxy-Authenticate at offset 0: a CHALLENGE of 49146 bytes needs up to 65626 bytes in "
+       "one header field; the server's limit is 65533 [RFC 7235 4.1]\n"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.err);
